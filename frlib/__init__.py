@@ -1,0 +1,20 @@
+"""frlib: the helper package of the course "Fair and robust training, from metrics to FR-Train".
+
+One module per idea, in the order the course teaches it:
+
+=================  =====================================================  =======
+module             what it holds                                          lesson
+=================  =====================================================  =======
+``config``         the quick / full budget switch (``FRLIB_QUICK``)       all
+``data``           the synthetic data of the paper, splits, tensors       00, 02
+``metrics``        accuracy, disparate impact, equalized odds, ...        01
+``poison``         label noise models and the paper's attack              02
+``models``         logistic regression, MLP, seeded full-batch training   01, 02
+``experiments``    the paper's clean / poisoned protocol over seeds       02
+``plots``          figures shared by several lessons                      01, 02
+``environment``    the environment check of lesson 00                     00
+``cli``            ``python -m frlib table ...``                          02
+=================  =====================================================  =======
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,130 @@
+"""Input checks shared by the public functions of frlib.
+
+Every public function validates its arguments here, at the boundary, before any computation,
+and raises a ``TypeError`` (wrong kind of object) or ``ValueError`` (wrong values) whose
+message names the argument and says what is wrong. Arrays may be NumPy arrays, pandas Series,
+torch tensors or plain lists.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+
+def to_numpy(values: Any, name: str) -> np.ndarray:
+    """Convert an array-like (NumPy, pandas, torch, list) to a NumPy array."""
+    if values is None:
+        raise TypeError(f"{name} must be an array, got None")
+    if isinstance(values, (str, bytes, dict, set)):
+        raise TypeError(f"{name} must be an array of numbers, got {type(values).__name__}")
+    if hasattr(values, "detach") and hasattr(values, "cpu"):  # a torch tensor
+        values = values.detach().cpu().numpy()
+    elif hasattr(values, "to_numpy"):  # a pandas Series or DataFrame
+        values = values.to_numpy()
+    try:
+        array = np.asarray(values)
+    except (TypeError, ValueError) as error:
+        raise TypeError(f"{name} must be an array of numbers: {error}") from None
+    if array.dtype == object or not (
+        np.issubdtype(array.dtype, np.number) or np.issubdtype(array.dtype, np.bool_)
+    ):
+        raise TypeError(f"{name} must hold numbers, got values of type {array.dtype}")
+    return array
+
+
+def as_vector(values: Any, name: str) -> np.ndarray:
+    """A non-empty 1-D float array without NaN."""
+    array = to_numpy(values, name)
+    if array.ndim != 1:
+        raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty")
+    array = array.astype(float)
+    if np.isnan(array).any():
+        raise ValueError(f"{name} contains NaN at {int(np.isnan(array).sum())} position(s)")
+    return array
+
+
+def as_binary(values: Any, name: str) -> np.ndarray:
+    """A non-empty 1-D int64 array whose values are all 0 or 1."""
+    array = as_vector(values, name)
+    bad = ~np.isin(array, (0.0, 1.0))
+    if bad.any():
+        found = np.unique(array[bad])[:5].tolist()
+        hint = " (labels in {-1, +1}? convert with (y + 1) // 2)" if -1.0 in found else ""
+        raise ValueError(f"{name} must contain only 0 and 1; found {found}{hint}")
+    return array.astype(np.int64)
+
+
+def as_labels(values: Any, name: str, n_classes: int) -> np.ndarray:
+    """A non-empty 1-D int64 array of class indices 0 .. n_classes - 1."""
+    array = as_vector(values, name)
+    bad = (array != np.round(array)) | (array < 0) | (array >= n_classes)
+    if bad.any():
+        found = np.unique(array[bad])[:5].tolist()
+        raise ValueError(
+            f"{name} must contain class indices 0..{n_classes - 1}; found {found}"
+        )
+    return array.astype(np.int64)
+
+
+def as_features(values: Any, name: str = "X") -> np.ndarray:
+    """A non-empty 2-D float array (rows are examples) without NaN or infinity."""
+    array = to_numpy(values, name)
+    if array.ndim == 1:
+        raise ValueError(
+            f"{name} must be two-dimensional (examples x features), got shape {array.shape}; "
+            "use X.reshape(-1, 1) for a single feature"
+        )
+    if array.ndim != 2:
+        raise ValueError(f"{name} must be two-dimensional, got shape {array.shape}")
+    if array.shape[0] == 0 or array.shape[1] == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape})")
+    array = array.astype(float)
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def check_same_length(**arrays: np.ndarray) -> None:
+    """All arrays have as many rows; the message lists each length by name."""
+    lengths = {name: len(array) for name, array in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{name} has {n}" for name, n in lengths.items())
+        raise ValueError(f"lengths differ: {listed}")
+
+
+def check_both_groups(z: np.ndarray, name: str = "z") -> None:
+    """Both groups 0 and 1 have at least one member."""
+    for group in (0, 1):
+        if not np.any(z == group):
+            raise ValueError(f"{name} has no members in group {group}; both groups 0 and 1 are needed")
+
+
+def check_rate(rate: Any, name: str = "rate") -> float:
+    """A number in [0, 1]."""
+    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
+        raise TypeError(f"{name} must be a number in [0, 1], got {rate!r}")
+    rate = float(rate)
+    if not 0.0 <= rate <= 1.0:  # also rejects NaN
+        raise ValueError(f"{name} must be in [0, 1], got {rate}")
+    return rate
+
+
+def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
+    """An integer >= minimum (bools rejected)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {value!r}")
+    if value < minimum:
+        raise ValueError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def check_choice(value: Any, name: str, choices: tuple) -> Any:
+    """value is one of choices."""
+    if value not in choices:
+        raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
+    return value
