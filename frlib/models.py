@@ -199,6 +199,14 @@ def predict(model: nn.Module, X: Any, threshold: float = 0.5) -> np.ndarray:
     return (predict_proba(model, X) >= threshold).astype(np.int64)
 
 
+def linear_weights(model: LogisticRegression) -> tuple[np.ndarray, float]:
+    """``(w, b)`` of a trained :class:`LogisticRegression` as NumPy, for plots and closed forms."""
+    if not isinstance(model, LogisticRegression):
+        raise TypeError(f"model must be a frlib.models.LogisticRegression, got {type(model).__name__}")
+    weight = model.linear.weight.detach().numpy().ravel().astype(float)
+    return weight, float(model.linear.bias.detach()[0])
+
+
 def fit_logistic_regression(
     X: Any,
     y: Any,

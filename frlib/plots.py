@@ -1,0 +1,97 @@
+"""Figures shared by several lessons (matplotlib).
+
+Colours: group z = 0 in orange, z = 1 in blue; markers: y = 1 as "+", y = 0 as "o".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from ._validation import as_binary, check_same_length
+from .data import Dataset
+
+GROUP_COLORS = {0: "tab:orange", 1: "tab:blue"}
+LABEL_MARKERS = {1: "+", 0: "o"}
+
+
+def plot_dataset(
+    data: Dataset,
+    ax: plt.Axes | None = None,
+    *,
+    labels: Any = None,
+    highlight: Any = None,
+    max_points: int = 600,
+    title: str | None = None,
+) -> plt.Axes:
+    """Scatter the first two features, coloured by group z and marked by label y.
+
+    Parameters
+    ----------
+    data : Dataset
+    ax : matplotlib Axes, optional
+    labels : array of {0, 1}, optional
+        Labels to draw instead of ``data.y`` (for example poisoned ones).
+    highlight : array of int, optional
+        Positions to circle in red (for example flipped labels).
+    max_points : int
+        Draw at most this many points (the first ones; the data are shuffled).
+    """
+    if not isinstance(data, Dataset):
+        raise TypeError(f"data must be a frlib.data.Dataset, got {type(data).__name__}")
+    y = data.y if labels is None else as_binary(labels, "labels")
+    check_same_length(labels=y, X=data.X)
+    ax = ax or plt.gca()
+    shown = np.arange(len(data)) < max_points
+    for group in (0, 1):
+        for label in (1, 0):
+            mask = shown & (data.z == group) & (y == label)
+            color = {"c": GROUP_COLORS[group]} if label == 1 else {"facecolors": "none", "edgecolors": GROUP_COLORS[group]}
+            ax.scatter(
+                data.X[mask, 0],
+                data.X[mask, 1],
+                **color,
+                marker=LABEL_MARKERS[label],
+                s=30 if label == 1 else 18,
+                linewidths=1,
+                alpha=0.7,
+                label=f"z={group}, y={label}",
+            )
+    if highlight is not None:
+        idx = np.asarray(highlight, dtype=int)
+        idx = idx[idx < max_points]
+        ax.scatter(data.X[idx, 0], data.X[idx, 1], s=90, facecolors="none", edgecolors="red",
+                   linewidths=1.2, label="flipped")
+    ax.set_xlabel(data.feature_names[0])
+    ax.set_ylabel(data.feature_names[1])
+    if title:
+        ax.set_title(title)
+    ax.legend(loc="lower right", fontsize=7, framealpha=0.8)
+    return ax
+
+
+def plot_linear_boundary(
+    weights: Any, bias: float, ax: plt.Axes | None = None, *, z_value: float | None = None, **style: Any
+) -> plt.Axes:
+    """Draw the line w1 x1 + w2 x2 (+ w3 z) + b = 0 of a linear classifier on the (x1, x2) plane.
+
+    With a third weight (the paper's models see z), pass ``z_value`` to draw the boundary
+    for that group; each group then has its own parallel line.
+    """
+    w = np.asarray(weights, dtype=float).ravel()
+    if w.size < 2:
+        raise ValueError(f"weights needs at least 2 entries, got {w.size}")
+    offset = float(bias) + (w[2] * z_value if (w.size > 2 and z_value is not None) else 0.0)
+    ax = ax or plt.gca()
+    x_low, x_high = ax.get_xlim()
+    y_low, y_high = ax.get_ylim()
+    xs = np.linspace(x_low, x_high, 50)
+    if abs(w[1]) < 1e-12:
+        ax.axvline(-offset / w[0], **style)
+    else:
+        ax.plot(xs, -(w[0] * xs + offset) / w[1], **style)
+    ax.set_xlim(x_low, x_high)
+    ax.set_ylim(y_low, y_high)
+    return ax
