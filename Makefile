@@ -6,11 +6,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.frcourse-installed
+JUPYTER_ARGS ?=
 
 .PHONY: course test env html clean-env
 
 course: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. $(JUPYTER_ARGS) notebooks/00_welcome.ipynb
 
 test: $(STAMP)
 	FRLIB_QUICK=1 $(BIN)/python -m pytest
