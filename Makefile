@@ -7,11 +7,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.frcourse-installed
 JUPYTER_ARGS ?=
+# JupyterLab refuses to run as root (containers, some CI machines) unless told to.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
 .PHONY: course test env html clean-env
 
 course: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. $(JUPYTER_ARGS) notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(JUPYTER_ARGS) notebooks/00_welcome.ipynb
 
 test: $(STAMP)
 	FRLIB_QUICK=1 $(BIN)/python -m pytest
