@@ -19,7 +19,7 @@ from .config import quick_mode
 
 
 def _build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m frlib", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m frlib", description="The course's command line.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     table = commands.add_parser(

@@ -75,13 +75,21 @@ class Dataset:
     def subset(self, indices: Any) -> "Dataset":
         """The rows at ``indices`` (integer positions or a boolean mask), as a new Dataset."""
         index = to_numpy(indices, "indices")
+        if index.ndim != 1:
+            raise ValueError(f"indices must be one-dimensional, got shape {index.shape}")
+        if index.size == 0:
+            raise ValueError("indices is empty; a data set needs at least one row")
+        if not (np.issubdtype(index.dtype, np.integer) or index.dtype == bool):
+            raise TypeError(f"indices must be integer positions or a boolean mask, got {index.dtype}")
         if index.dtype == bool:
             if index.shape != self.y.shape:
                 raise ValueError(
                     f"indices is a boolean mask of length {len(index)}, expected {len(self)}"
                 )
-        elif index.size and (index.min() < -len(self) or index.max() >= len(self)):
-            raise ValueError(f"indices must lie in [0, {len(self)}), got {index.min()}..{index.max()}")
+        elif index.min() < -len(self) or index.max() >= len(self):
+            raise ValueError(
+                f"indices must lie in [-{len(self)}, {len(self)}), got {index.min()}..{index.max()}"
+            )
         return Dataset(self.X[index], self.y[index], self.z[index], self.feature_names, self.name)
 
     def with_labels(self, y: Any) -> "Dataset":

@@ -13,6 +13,8 @@ Binary classifiers output one logit per example; P(y=1 | x) = sigmoid(logit).
 from __future__ import annotations
 
 import contextlib
+import math
+import numbers
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Sequence
 
@@ -58,6 +60,8 @@ class MLP(nn.Module):
     def __init__(self, n_features: int, hidden: Sequence[int] = (32, 32), seed: int = 0) -> None:
         super().__init__()
         n_features = check_positive_int(n_features, "n_features")
+        if not isinstance(hidden, (list, tuple)):
+            raise TypeError(f"hidden must be a sequence of layer sizes such as (16,), got {hidden!r}")
         sizes = [n_features] + [check_positive_int(h, "hidden sizes") for h in hidden]
         layers: list[nn.Module] = []
         with torch_seed(seed):
@@ -72,10 +76,18 @@ class MLP(nn.Module):
 
 @dataclass
 class TrainingHistory:
-    """Loss (and, if asked, accuracy) after every epoch of :func:`train_model`."""
+    """Training loss (and, if asked, training accuracy) at every epoch of :func:`train_model`.
+
+    Entry t is measured on the parameters *before* the t-th update (the loss that update
+    descends), as in most training loops.
+    """
 
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
+
+
+def _is_real(value: Any) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
 def _as_float_tensor(values: np.ndarray) -> torch.Tensor:
@@ -152,14 +164,18 @@ def train_model(
     else:
         weights = as_vector(sample_weight, "sample_weight")
         check_same_length(y=labels, sample_weight=weights)
+        if not np.isfinite(weights).all():
+            raise ValueError("sample_weight contains infinite values")
         if (weights < 0).any():
             raise ValueError("sample_weight must be non-negative")
         if weights.sum() == 0:
             raise ValueError("sample_weight is all zeros; at least one example must count")
     epochs = check_positive_int(epochs, "epochs")
     optimizer = check_choice(optimizer, "optimizer", ("adam", "sgd"))
-    if not (isinstance(lr, (int, float)) and lr > 0):
-        raise ValueError(f"lr must be a positive number, got {lr!r}")
+    if not _is_real(lr) or not (0 < lr < math.inf):
+        raise ValueError(f"lr must be a positive finite number, got {lr!r}")
+    if not _is_real(weight_decay) or not (0 <= weight_decay < math.inf):
+        raise ValueError(f"weight_decay must be a non-negative finite number, got {weight_decay!r}")
 
     targets = _as_float_tensor(labels)
     w = _as_float_tensor(weights / weights.sum())
@@ -194,7 +210,7 @@ def predict_proba(model: nn.Module, X: Any) -> np.ndarray:
 
 def predict(model: nn.Module, X: Any, threshold: float = 0.5) -> np.ndarray:
     """Binary predictions 1[P(y=1 | x) >= threshold], as an int NumPy array of shape (n,)."""
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 1:
+    if not _is_real(threshold) or not 0 <= threshold <= 1:
         raise ValueError(f"threshold must be a number in [0, 1], got {threshold!r}")
     return (predict_proba(model, X) >= threshold).astype(np.int64)
 

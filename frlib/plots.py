@@ -10,7 +10,7 @@ from typing import Any
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ._validation import as_binary, check_same_length
+from ._validation import as_binary, check_same_length, to_numpy
 from .data import Dataset
 
 GROUP_COLORS = {0: "tab:orange", 1: "tab:blue"}
@@ -60,7 +60,11 @@ def plot_dataset(
                 label=f"z={group}, y={label}",
             )
     if highlight is not None:
-        idx = np.asarray(highlight, dtype=int)
+        idx = to_numpy(highlight, "highlight")
+        if idx.ndim != 1 or not np.issubdtype(idx.dtype, np.integer):
+            raise TypeError(f"highlight must be a 1-D array of integer positions, got {idx.dtype} {idx.shape}")
+        if idx.size and (idx.min() < 0 or idx.max() >= len(data)):
+            raise ValueError(f"highlight must hold positions in [0, {len(data)}), got {idx.min()}..{idx.max()}")
         idx = idx[idx < max_points]
         ax.scatter(data.X[idx, 0], data.X[idx, 1], s=90, facecolors="none", edgecolors="red",
                    linewidths=1.2, label="flipped")
@@ -80,9 +84,15 @@ def plot_linear_boundary(
     With a third weight (the paper's models see z), pass ``z_value`` to draw the boundary
     for that group; each group then has its own parallel line.
     """
-    w = np.asarray(weights, dtype=float).ravel()
+    w = to_numpy(weights, "weights").astype(float).ravel()
     if w.size < 2:
         raise ValueError(f"weights needs at least 2 entries, got {w.size}")
+    if not np.isfinite(w).all() or not np.isfinite(float(bias)):
+        raise ValueError("weights and bias must be finite numbers")
+    if w[0] == 0 and w[1] == 0:
+        raise ValueError("weights has w1 = w2 = 0: the boundary is not a line in the (x1, x2) plane")
+    if z_value is not None and w.size < 3:
+        raise ValueError("z_value was given but weights has no third (z) weight")
     offset = float(bias) + (w[2] * z_value if (w.size > 2 and z_value is not None) else 0.0)
     ax = ax or plt.gca()
     x_low, x_high = ax.get_xlim()

@@ -187,6 +187,8 @@ def flip_with_transition(
         z = as_binary(z, "z")
         check_same_length(y=y, z=z)
         touched = z == group
+    elif z is not None:
+        check_same_length(y=y, z=as_binary(z, "z"))
     rng = np.random.default_rng(seed)
     # Inverse-CDF sampling, one uniform draw per example, from the row of its true label.
     cumulative = np.cumsum(T, axis=1)[y]
