@@ -32,7 +32,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 # Executed copies of the lessons, for reading and projecting (written to build/html/).
 html: $(STAMP)
-	FRLIB_QUICK=$${FRLIB_QUICK:-0} $(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 --output-dir build/html notebooks/*.ipynb
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 --output-dir build/html notebooks/*.ipynb
 
 clean-env:
 	rm -rf $(VENV)
