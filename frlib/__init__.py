@@ -13,7 +13,9 @@ module             what it holds                                          lesson
 ``experiments``    the paper's clean / poisoned protocol over seeds       02
 ``plots``          figures shared by several lessons                      01, 02
 ``environment``    the environment check of lesson 00                     00
-``cli``            ``python -m frlib table ...``                          02
+``grading``        the checks that exercise test cells call               01-
+``exercises``      writes exercises/ from solutions/ as nbgrader would    01-
+``cli``            ``python -m frlib table ...``, ``exercises build``     02
 =================  =====================================================  =======
 """
 
