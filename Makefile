@@ -10,15 +10,37 @@ JUPYTER_ARGS ?=
 # JupyterLab refuses to run as root (containers, some CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: course test env html clean-env
+.PHONY: course test env html clean-env exercises
 
 course: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(JUPYTER_ARGS) notebooks/00_welcome.ipynb
 
-test: $(STAMP)
+test: $(STAMP) browser
 	FRLIB_QUICK=1 $(BIN)/python -m pytest
 
 env: $(STAMP)
+
+# The browser test (tests/test_browser.py) drives Debian's chromium, never a downloaded browser.
+# When it is missing and we are root with apt-get (containers, CI), install it; otherwise say why
+# the browser test will be skipped (the test itself fails instead of skipping when CI=true).
+CHROMIUM ?= /usr/bin/chromium
+.PHONY: browser
+browser:
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  :; \
+	elif [ "$$(id -u)" != 0 ]; then \
+	  echo "make: $(CHROMIUM) is missing and you are not root (no sudo is tried): the browser test will be skipped; install Debian's 'chromium' package (apt-get install chromium) to run it"; \
+	elif ! command -v apt-get > /dev/null 2>&1; then \
+	  echo "make: $(CHROMIUM) is missing and there is no apt-get: the browser test will be skipped; install a Chromium at $(CHROMIUM) to run it"; \
+	else \
+	  echo "make: installing Debian's chromium for the browser test (apt-get) ..."; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  if apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium > /dev/null; then \
+	    echo "make: installed $$($(CHROMIUM) --version 2>/dev/null)"; \
+	  else \
+	    echo "make: apt-get could not install chromium: the browser test will be skipped (it fails when CI=true)"; \
+	  fi; \
+	fi
 
 # The environment: a virtual environment with the exact tested versions of requirements.lock
 # (CPU PyTorch) and frlib installed in editable mode. Rebuilt when the lock or pyproject changes.
@@ -30,9 +52,34 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (frcourse)" > /dev/null
 	touch $(STAMP)
 
-# Executed copies of the lessons, for reading and projecting (written to build/html/).
+# Executed copies of the lessons, for reading and projecting (written to build/html/), with the
+# widgets' state saved so that their last view (sliders and output) shows in the page. The check
+# after nbconvert fails the target if a page lacks its figures or the state of its widgets.
 html: $(STAMP)
-	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 --output-dir build/html notebooks/*.ipynb
+	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=True --output-dir build/html notebooks/*.ipynb
+	@$(BIN)/python -c "$$HTML_CHECK" notebooks/*.ipynb
+
+define HTML_CHECK
+import json, pathlib, re, sys
+problems = []
+for notebook in map(pathlib.Path, sys.argv[1:]):
+    page = pathlib.Path("build/html", notebook.stem + ".html")
+    text = page.read_text(encoding="utf-8") if page.exists() else ""
+    if "data:image/png;base64," not in text:
+        problems.append(f"{page}: no figure")
+    if "application/vnd.jupyter.widget-view+json" in text:
+        state = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', text, re.S)
+        if not (state and json.loads(state.group(1)).get("state")):
+            problems.append(f"{page}: widgets without their state")
+if problems:
+    sys.exit("make html: " + "; ".join(problems))
+print(f"make html: {len(sys.argv) - 1} pages in build/html/, with their figures and widget state")
+endef
+export HTML_CHECK
+
+# The student copies of the graded exercises, written from solutions/ (see frlib/exercises.py).
+exercises: $(STAMP)
+	$(BIN)/python -m frlib exercises build
 
 clean-env:
 	rm -rf $(VENV)
