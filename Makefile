@@ -56,26 +56,7 @@ $(STAMP): requirements.lock pyproject.toml
 # widgets' state saved so that their last view (sliders and output) shows in the page. The check
 # after nbconvert fails the target if a page lacks its figures or the state of its widgets.
 html: $(STAMP)
-	$(BIN)/jupyter nbconvert --to html --execute --ExecutePreprocessor.timeout=600 --ExecutePreprocessor.store_widget_state=True --output-dir build/html notebooks/*.ipynb
-	@$(BIN)/python -c "$$HTML_CHECK" notebooks/*.ipynb
-
-define HTML_CHECK
-import json, pathlib, re, sys
-problems = []
-for notebook in map(pathlib.Path, sys.argv[1:]):
-    page = pathlib.Path("build/html", notebook.stem + ".html")
-    text = page.read_text(encoding="utf-8") if page.exists() else ""
-    if "data:image/png;base64," not in text:
-        problems.append(f"{page}: no figure")
-    if "application/vnd.jupyter.widget-view+json" in text:
-        state = re.search(r'<script type="application/vnd.jupyter.widget-state\+json">(.*?)</script>', text, re.S)
-        if not (state and json.loads(state.group(1)).get("state")):
-            problems.append(f"{page}: widgets without their state")
-if problems:
-    sys.exit("make html: " + "; ".join(problems))
-print(f"make html: {len(sys.argv) - 1} pages in build/html/, with their figures and widget state")
-endef
-export HTML_CHECK
+	$(BIN)/python scripts/render_html.py notebooks/*.ipynb
 
 # The student copies of the graded exercises, written from solutions/ (see frlib/exercises.py).
 exercises: $(STAMP)

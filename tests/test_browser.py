@@ -306,9 +306,11 @@ def _drive(page, lab: Lab, notebook: str, seen: dict, start: float) -> None:
     assert figure.get_attribute("src") != figure_before, "the widget's figure was not redrawn"
 
 
-def test_lesson_01_widget_in_a_real_browser(tmp_path):
-    chromium = find_chromium()
-    if chromium is None:
+@pytest.fixture
+def chromium() -> str:
+    """The system's Chromium and Playwright, or a skip (a failure under CI) saying what is missing."""
+    path = find_chromium()
+    if path is None:
         _unavailable(
             "no Chromium at /usr/bin/chromium or on the PATH: install Debian's 'chromium' package "
             "(as root, `make test` does it with apt-get) or set FRCOURSE_CHROMIUM to a Chromium"
@@ -317,13 +319,22 @@ def test_lesson_01_widget_in_a_real_browser(tmp_path):
         import playwright.sync_api  # noqa: F401
     except ImportError:
         _unavailable("the Python package 'playwright' is missing: rebuild the environment (make clean-env test)")
+    return path
 
+
+@pytest.fixture
+def lab(chromium, tmp_path):
+    """JupyterLab on the course, stopped (with its kernel) whatever the test's outcome."""
+    with jupyter_lab(ROOT, tmp_path / "jupyter") as server:
+        yield server
+
+
+def test_lesson_01_widget_in_a_real_browser(lab, chromium, tmp_path):
+    listing = {item["name"] for item in lab.api("contents/notebooks")["content"]}
+    assert Path(LESSON).name in listing, f"the server does not serve the course: {sorted(listing)}"
     lesson = ROOT / LESSON
     stored = lesson.read_bytes()
-    with jupyter_lab(ROOT, tmp_path / "jupyter") as lab:
-        listing = {item["name"] for item in lab.api("contents/notebooks")["content"]}
-        assert Path(LESSON).name in listing, f"the server does not serve the course: {sorted(listing)}"
-        seen = check_threshold_widget(lab, LESSON, chromium, tmp_path)
+    seen = check_threshold_widget(lab, LESSON, chromium, tmp_path)
     print("browser test:", seen)
     assert seen["readout_before"] == "0.50" and seen["readout_after"] == "0.55", seen
     assert lesson.read_bytes() == stored, f"the browser test changed {LESSON}"

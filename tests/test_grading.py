@@ -261,9 +261,15 @@ def test_interrupting_the_kernel_stops_the_learners_code():
         time.sleep(0.2)
         signal.pthread_kill(main, signal.SIGINT)  # what Jupyter's "interrupt the kernel" sends
 
-    threading.Thread(target=interrupt, daemon=True).start()
-    with pytest.raises(KeyboardInterrupt):
-        grading.call_answer("1.d", endless, (), time_limit=20)
+    # A process started in the background by a non-interactive shell (as CI may be) inherits
+    # SIGINT as ignored; a Jupyter kernel handles it. Install Python's handler for the test.
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        threading.Thread(target=interrupt, daemon=True).start()
+        with pytest.raises(KeyboardInterrupt):
+            grading.call_answer("1.d", endless, (), time_limit=20)
+    finally:
+        signal.signal(signal.SIGINT, previous)
     time.sleep(0.05)
     assert not _grading_threads()
 
