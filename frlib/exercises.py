@@ -121,25 +121,7 @@ def replace_solution_regions(source: str, stub: str) -> tuple[str, int]:
     Call :func:`check_markers` first: nbgrader matches the delimiters as substrings of any line
     and drops a stray END line silently; this function does the same, the check refuses both.
     """
-    stub_lines = stub.split("\n")
-    new_lines: list[str] = []
-    in_solution = False
-    regions = 0
-    for line in source.split("\n"):
-        if BEGIN_SOLUTION in line:
-            if in_solution:
-                raise ExerciseError("nested BEGIN SOLUTION")
-            in_solution = True
-            regions += 1
-            indent = re.match(r"\s*", line).group(0)
-            new_lines.extend(indent + stub_line for stub_line in stub_lines)
-        elif END_SOLUTION in line:
-            in_solution = False
-        elif not in_solution:
-            new_lines.append(line)
-    if in_solution:
-        raise ExerciseError("BEGIN SOLUTION without END SOLUTION")
-    return "\n".join(new_lines), regions
+    return _replace_regions(source, BEGIN_SOLUTION, END_SOLUTION, stub.split("\n"))
 
 
 def remove_hidden_tests(source: str) -> tuple[str, int]:
@@ -149,21 +131,32 @@ def remove_hidden_tests(source: str) -> tuple[str, int]:
     and everything between them are dropped, nothing is put in their place (no stub, no blank
     line). Returns the new source and the number of regions removed.
     """
+    return _replace_regions(source, BEGIN_HIDDEN_TESTS, END_HIDDEN_TESTS, [])
+
+
+def _replace_regions(source: str, begin: str, end: str, stub_lines: list[str]) -> tuple[str, int]:
+    """Replace each ``begin`` ... ``end`` region by ``stub_lines``, indented like its begin line.
+
+    Any line containing the marker counts, as in nbgrader; returns the new source and the number
+    of regions.
+    """
     new_lines: list[str] = []
-    in_test = False
+    inside = False
     regions = 0
     for line in source.split("\n"):
-        if BEGIN_HIDDEN_TESTS in line:
-            if in_test:
-                raise ExerciseError("nested BEGIN HIDDEN TESTS")
-            in_test = True
+        if begin in line:
+            if inside:
+                raise ExerciseError(f"nested {begin}")
+            inside = True
             regions += 1
-        elif END_HIDDEN_TESTS in line:
-            in_test = False
-        elif not in_test:
+            indent = re.match(r"\s*", line).group(0)
+            new_lines.extend(indent + stub_line for stub_line in stub_lines)
+        elif end in line:
+            inside = False
+        elif not inside:
             new_lines.append(line)
-    if in_test:
-        raise ExerciseError("BEGIN HIDDEN TESTS without END HIDDEN TESTS")
+    if inside:
+        raise ExerciseError(f"{begin} without {end}")
     return "\n".join(new_lines), regions
 
 
