@@ -116,14 +116,18 @@ def flip_random(
     return _flip_at(y, rng.choice(candidates, size=n_flip, replace=False))
 
 
+def _check_n_classes(n_classes: Any) -> None:
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+
+
 def symmetric_noise_matrix(n_classes: int, rate: float) -> np.ndarray:
     """T with 1 - rate on the diagonal and rate / (n_classes - 1) everywhere else.
 
     A label keeps its class with probability 1 - rate and moves to each other class with
     equal probability (symmetric or uniform noise).
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    _check_n_classes(n_classes)
     rate = check_rate(rate, "rate")
     T = np.full((n_classes, n_classes), rate / (n_classes - 1))
     np.fill_diagonal(T, 1.0 - rate)
@@ -136,8 +140,7 @@ def pair_noise_matrix(n_classes: int, rate: float) -> np.ndarray:
     Each class is confused with one fixed "neighbour" class (pair flipping, Han et al. 2018).
     For two classes it is the same as symmetric noise.
     """
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
+    _check_n_classes(n_classes)
     rate = check_rate(rate, "rate")
     T = np.eye(n_classes) * (1.0 - rate)
     T[np.arange(n_classes), (np.arange(n_classes) + 1) % n_classes] += rate
