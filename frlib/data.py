@@ -2,8 +2,9 @@
 
 A :class:`Dataset` holds features ``X``, binary labels ``y`` and a binary sensitive attribute
 ``z`` (all NumPy), with feature names. The synthetic data of the FR-Train paper comes from
-:func:`make_synthetic`; :func:`split_dataset` cuts a data set into the authors' training,
-clean validation and test parts.
+:func:`make_synthetic`; the real data sets of the paper, COMPAS and AdultCensus, from
+:func:`load_compas` and :func:`load_adult` (shipped with frlib, see :mod:`frlib.datafiles`);
+:func:`split_dataset` cuts a data set into training, clean validation and test parts.
 """
 
 from __future__ import annotations
@@ -12,21 +13,32 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import torch
 from scipy.stats import multivariate_normal
+from sklearn.compose import ColumnTransformer
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from ._validation import (
     as_binary,
     as_features,
+    check_choice,
     check_positive_int,
+    check_rate,
     check_same_length,
     to_numpy,
 )
+from .datafiles import read_data_file
 
 # Zafar et al. 2017, as used by Roh et al. 2020 (PAPER_FACTS section 1).
 SYNTHETIC_POSITIVE = dict(mean=(2.0, 2.0), cov=((5.0, 1.0), (1.0, 5.0)))
 SYNTHETIC_NEGATIVE = dict(mean=(-2.0, -2.0), cov=((10.0, 1.0), (1.0, 3.0)))
 SYNTHETIC_ROTATION = np.pi / 4
+SYNTHETIC_SPLIT_SIZES = (1800, 200, 1000)  # the authors' training, validation and test rows
+
+# Real data (PAPER_FACTS section 6): validation set = 5% of the training set; test fraction ours.
+REAL_VAL_FRACTION = 0.05
+REAL_TEST_FRACTION = 0.2
 
 
 @dataclass(frozen=True)
@@ -46,6 +58,10 @@ class Dataset:
         One name per column of ``X``.
     name : str
         A short name for tables and plots.
+    split_sizes : (n_train, n_val, n_test) or None
+        Set when the rows are already in split order, training rows first (the real data sets:
+        their features are encoded with statistics of the training rows only);
+        :func:`split_dataset` then uses these sizes by default.
     """
 
     X: np.ndarray
@@ -53,6 +69,7 @@ class Dataset:
     z: np.ndarray
     feature_names: tuple[str, ...]
     name: str = "data"
+    split_sizes: tuple[int, int, int] | None = None
 
     def __post_init__(self) -> None:
         X = as_features(self.X, "X")
@@ -64,6 +81,14 @@ class Dataset:
             raise ValueError(
                 f"feature_names has {len(names)} names but X has {X.shape[1]} columns"
             )
+        if self.split_sizes is not None:
+            sizes = tuple(self.split_sizes)
+            if len(sizes) != 3 or sum(check_positive_int(n, "split_sizes") for n in sizes) != len(y):
+                raise ValueError(
+                    f"split_sizes must be three positive row counts adding up to {len(y)}, "
+                    f"got {self.split_sizes!r}"
+                )
+            object.__setattr__(self, "split_sizes", tuple(int(n) for n in sizes))
         object.__setattr__(self, "X", X)
         object.__setattr__(self, "y", y)
         object.__setattr__(self, "z", z)
@@ -96,7 +121,7 @@ class Dataset:
         """The same examples with other labels (for example poisoned ones)."""
         labels = as_binary(y, "y")
         check_same_length(y=labels, X=self.X)
-        return Dataset(self.X, labels, self.z, self.feature_names, self.name)
+        return Dataset(self.X, labels, self.z, self.feature_names, self.name, self.split_sizes)
 
     def tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(X, y, z)`` as float32 torch tensors, ready for full-batch training."""
@@ -182,21 +207,24 @@ def make_synthetic(n_per_class: int = 3700, seed: int = 0) -> Dataset:
 
 
 def split_dataset(
-    data: Dataset, n_train: int = 1800, n_val: int = 200, n_test: int = 1000
+    data: Dataset, n_train: int | None = None, n_val: int | None = None, n_test: int | None = None
 ) -> Split:
     """Cut a (shuffled) data set into training, clean validation and test sets, in order.
 
-    The defaults are the FR-Train authors' sizes for the synthetic data: the first 1,800
-    rows train, the next 200 form the clean validation set (10% of the training size), the
-    1,000 after them are the test set. Rows are taken in order, so the split is as seeded as
-    the data set (:func:`make_synthetic` already shuffles). The paper's attack
+    Sizes left out come from ``data.split_sizes`` when the data set carries them (the real data
+    sets of :func:`load_compas` and :func:`load_adult`: the paper's proportions, see
+    :func:`proportional_split_sizes`) and otherwise are the FR-Train authors' sizes for the
+    synthetic data: the first 1,800 rows train, the next 200 form the clean validation set, the
+    1,000 after them are the test set. Rows are taken in order, so the split is as seeded as the
+    data set (:func:`make_synthetic` and the loaders shuffle with their seed). The paper's attack
     (:func:`frlib.poison.poison_split`) works on the first ``n_train + n_val`` rows.
     """
     if not isinstance(data, Dataset):
         raise TypeError(f"data must be a frlib.data.Dataset, got {type(data).__name__}")
-    n_train = check_positive_int(n_train, "n_train")
-    n_val = check_positive_int(n_val, "n_val")
-    n_test = check_positive_int(n_test, "n_test")
+    defaults = data.split_sizes or SYNTHETIC_SPLIT_SIZES
+    n_train = check_positive_int(defaults[0] if n_train is None else n_train, "n_train")
+    n_val = check_positive_int(defaults[1] if n_val is None else n_val, "n_val")
+    n_test = check_positive_int(defaults[2] if n_test is None else n_test, "n_test")
     needed = n_train + n_val + n_test
     if needed > len(data):
         raise ValueError(
@@ -206,4 +234,178 @@ def split_dataset(
         train=data.subset(np.arange(0, n_train)),
         val=data.subset(np.arange(n_train, n_train + n_val)),
         test=data.subset(np.arange(n_train + n_val, needed)),
+    )
+
+
+def proportional_split_sizes(
+    n_rows: int, test_fraction: float = REAL_TEST_FRACTION, val_fraction: float = REAL_VAL_FRACTION
+) -> tuple[int, int, int]:
+    """Row counts ``(n_train, n_val, n_test)`` in the paper's proportions for real data.
+
+    A held-out test set of ``round(test_fraction * n_rows)`` rows; the remaining rows are the
+    training set plus a clean validation set whose size is ``val_fraction`` of the training
+    set's (Roh et al. 2020, section 5: "the validation set is 5% of the training data"), so
+    ``n_val = round(val_fraction / (1 + val_fraction) * rest)``. The paper does not give its
+    test fraction; the course uses 20%.
+
+    >>> proportional_split_sizes(6172)
+    (4703, 235, 1234)
+    """
+    n_rows = check_positive_int(n_rows, "n_rows")
+    test_fraction = check_rate(test_fraction, "test_fraction")
+    val_fraction = check_rate(val_fraction, "val_fraction")
+    n_test = int(round(test_fraction * n_rows))
+    rest = n_rows - n_test
+    n_val = int(round(val_fraction / (1 + val_fraction) * rest))
+    sizes = (rest - n_val, n_val, n_test)
+    if min(sizes) < 1:
+        raise ValueError(
+            f"{n_rows} rows with test_fraction={test_fraction} and val_fraction={val_fraction} "
+            f"leave an empty part: (n_train, n_val, n_test) = {sizes}"
+        )
+    return sizes
+
+
+# --- Real data: COMPAS and AdultCensus -----------------------------------------------------------
+
+SENSITIVE_CHOICES = ("race", "sex")
+
+
+def load_compas(
+    sensitive: str = "race",
+    seed: int = 0,
+    test_fraction: float = REAL_TEST_FRACTION,
+    val_fraction: float = REAL_VAL_FRACTION,
+) -> Dataset:
+    """ProPublica's COMPAS recidivism data (two-year file, 6,172 defendants), ready to train on.
+
+    Rows: ProPublica's standard filters (see frlib/datasets/README.md). Features: age,
+    priors_count and length_of_stay (days in jail) standardised; age_cat and c_charge_degree
+    (F = felony, M = misdemeanour) one-hot encoded; ``race_caucasian`` and ``sex_female`` as 0/1
+    columns. These are the features the FR-Train authors showed their crowd workers. The encoder
+    (means, standard deviations, categories) is fitted on the training rows only.
+
+    Meaning of the labels:
+
+    * ``y = 1``: the defendant did **not** reoffend within two years (two_year_recid = 0), the
+      favourable outcome, as everywhere in the course (P(y=1) = 0.545).
+    * ``sensitive="race"``: ``z = 1`` for Caucasian defendants (34%), ``z = 0`` for all others.
+    * ``sensitive="sex"``: ``z = 1`` for women (19%), ``z = 0`` for men.
+
+    In both cases z = 1 is the group with the higher rate of y = 1 (the privileged group, as in
+    the synthetic data and in AIF360's convention).
+
+    Parameters
+    ----------
+    sensitive : {"race", "sex"}, default "race"
+    seed : int, default 0
+        Seed of the shuffle that decides which rows train, validate and test.
+    test_fraction, val_fraction : float
+        See :func:`proportional_split_sizes`: by default 1,234 test rows, 4,703 training rows
+        and a clean validation set of 235 rows (5% of the training set).
+
+    Returns
+    -------
+    Dataset
+        Rows in split order (training, validation, test) with ``split_sizes`` set, so
+        ``split_dataset(load_compas())`` gives the three parts.
+    """
+    sensitive = check_choice(sensitive, "sensitive", SENSITIVE_CHOICES)
+    frame = read_data_file("compas")
+    frame = frame.assign(
+        race_caucasian=(frame["race"] == "Caucasian").astype(int),
+        sex_female=(frame["sex"] == "Female").astype(int),
+    )
+    return _encode(
+        frame,
+        name=f"compas ({sensitive})",
+        y=1 - frame["two_year_recid"].to_numpy(),
+        z=frame["race_caucasian" if sensitive == "race" else "sex_female"].to_numpy(),
+        numeric=["age", "priors_count", "length_of_stay"],
+        categorical=["age_cat", "c_charge_degree"],
+        binary=["race_caucasian", "sex_female"],
+        seed=seed,
+        fractions=(test_fraction, val_fraction),
+    )
+
+
+def load_adult(
+    sensitive: str = "sex",
+    seed: int = 0,
+    test_fraction: float = REAL_TEST_FRACTION,
+    val_fraction: float = REAL_VAL_FRACTION,
+) -> Dataset:
+    """The UCI Adult ("AdultCensus") income data, 45,222 people without missing values.
+
+    Rows: adult.data and adult.test together, rows with a missing value dropped (see
+    frlib/datasets/README.md). Features: age, education_num, capital_gain, capital_loss and
+    hours_per_week standardised; workclass, marital_status, occupation, relationship and
+    native_country one-hot encoded; ``race_white`` and ``sex_male`` as 0/1 columns. The encoder
+    (means, standard deviations, categories) is fitted on the training rows only; a category
+    that no training row has is encoded as all zeros.
+
+    Meaning of the labels:
+
+    * ``y = 1``: income above $50K a year, the favourable outcome (P(y=1) = 0.248).
+    * ``sensitive="sex"``: ``z = 1`` for men (68%), ``z = 0`` for women.
+    * ``sensitive="race"``: ``z = 1`` for White people (86%), ``z = 0`` for all others.
+
+    In both cases z = 1 is the group with the higher rate of y = 1 (the privileged group).
+
+    Parameters and returns as :func:`load_compas`; by default 34,455 rows train, 1,723 form the
+    clean validation set (5% of the training set) and 9,044 test
+    (:func:`proportional_split_sizes`).
+    """
+    sensitive = check_choice(sensitive, "sensitive", SENSITIVE_CHOICES)
+    frame = read_data_file("adult")
+    frame = frame.assign(
+        race_white=(frame["race"] == "White").astype(int),
+        sex_male=(frame["sex"] == "Male").astype(int),
+    )
+    return _encode(
+        frame,
+        name=f"adult ({sensitive})",
+        y=(frame["income"] == ">50K").to_numpy().astype(int),
+        z=frame["race_white" if sensitive == "race" else "sex_male"].to_numpy(),
+        numeric=["age", "education_num", "capital_gain", "capital_loss", "hours_per_week"],
+        categorical=["workclass", "marital_status", "occupation", "relationship", "native_country"],
+        binary=["race_white", "sex_male"],
+        seed=seed,
+        fractions=(test_fraction, val_fraction),
+    )
+
+
+def _encode(
+    frame: pd.DataFrame,
+    *,
+    name: str,
+    y: np.ndarray,
+    z: np.ndarray,
+    numeric: list[str],
+    categorical: list[str],
+    binary: list[str],
+    seed: int,
+    fractions: tuple[float, float],
+) -> Dataset:
+    """Shuffle with ``seed``, fit the encoder on the training rows, encode every row."""
+    seed = check_positive_int(seed, "seed", minimum=0)
+    sizes = proportional_split_sizes(len(frame), *fractions)
+    order = np.random.default_rng(seed).permutation(len(frame))
+    frame = frame.iloc[order].reset_index(drop=True)
+    encoder = ColumnTransformer(
+        [
+            ("numeric", StandardScaler(), numeric),
+            ("categorical", OneHotEncoder(handle_unknown="ignore", sparse_output=False), categorical),
+            ("binary", "passthrough", binary),
+        ],
+        verbose_feature_names_out=False,
+    )
+    encoder.fit(frame.iloc[: sizes[0]])
+    return Dataset(
+        X=encoder.transform(frame).astype(float),
+        y=y[order],
+        z=z[order],
+        feature_names=tuple(encoder.get_feature_names_out()),
+        name=name,
+        split_sizes=sizes,
     )

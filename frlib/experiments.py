@@ -23,7 +23,7 @@ from tqdm.auto import tqdm
 
 from ._validation import check_positive_int
 from .config import budget
-from .data import Dataset, Split, make_synthetic, split_dataset
+from .data import Dataset, Split, load_adult, load_compas, make_synthetic, split_dataset
 from .metrics import accuracy, disparate_impact
 from .models import fit_logistic_regression, predict
 from .poison import poison_split
@@ -43,6 +43,8 @@ def train_lr(train: Dataset, val: Dataset, seed: int) -> Predictor:
 METHODS: dict[str, Method] = {"LR": train_lr}
 DATASETS: dict[str, Callable[[int], Split]] = {
     "synthetic": lambda seed: split_dataset(make_synthetic(seed=seed)),
+    "compas": lambda seed: split_dataset(load_compas(seed=seed)),
+    "adult": lambda seed: split_dataset(load_adult(seed=seed)),
 }
 
 

@@ -275,3 +275,22 @@ def test_python_dash_m_frlib_table(tmp_path, one_seed_rows):
             assert row[key] == pytest.approx(expected[key], abs=1e-9)
     assert 0.84 <= rows[0]["acc_mean"] <= 0.91 and rows[1]["acc_mean"] < rows[0]["acc_mean"]
     assert format_table(rows) in completed.stdout
+
+
+# --- real data ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("dataset, band", [("compas", (0.64, 0.70)), ("adult", (0.82, 0.86))])
+def test_cli_table_on_real_data_with_every_method(dataset, band, tmp_path, capsys):
+    """``python -m frlib table --dataset compas|adult --methods all`` (quick setting, one seed)."""
+    out = tmp_path / "rows.json"
+    assert cli.main(["table", "--dataset", dataset, "--methods", "all", "--seeds", "1",
+                     "--quick", "--no-progress", "--json", str(out)]) == 0
+    rows = json.loads(out.read_text())
+    assert [(r["method"], r["data"]) for r in rows] == [
+        (m, d) for d in ("clean", "poisoned") for m in METHODS
+    ]
+    lr = {r["data"]: r for r in rows if r["method"] == "LR"}
+    assert band[0] <= lr["clean"]["acc_mean"] <= band[1]  # the issue's band for clean LR
+    assert lr["poisoned"]["acc_mean"] < lr["clean"]["acc_mean"]
+    assert format_table(rows) in capsys.readouterr().out
