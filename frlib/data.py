@@ -10,12 +10,10 @@ A :class:`Dataset` holds features ``X``, binary labels ``y`` and a binary sensit
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
-import torch
-from scipy.stats import multivariate_normal
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
@@ -29,6 +27,12 @@ from ._validation import (
     to_numpy,
 )
 from .datafiles import read_data_file
+
+if TYPE_CHECKING:
+    import torch
+
+# torch and scipy.stats are imported where they are used: loading a data set then needs neither
+# (about 2 s of imports on a laptop).
 
 # Zafar et al. 2017, as used by Roh et al. 2020 (PAPER_FACTS section 1).
 SYNTHETIC_POSITIVE = dict(mean=(2.0, 2.0), cov=((5.0, 1.0), (1.0, 5.0)))
@@ -125,6 +129,7 @@ class Dataset:
 
     def tensors(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(X, y, z)`` as float32 torch tensors, ready for full-batch training."""
+        import torch
         return (
             torch.as_tensor(self.X, dtype=torch.float32),
             torch.as_tensor(self.y, dtype=torch.float32),
@@ -175,6 +180,8 @@ def make_synthetic(n_per_class: int = 3700, seed: int = 0) -> Dataset:
     Dataset
         ``X = [x1, x2, z]`` (the paper feeds z to the model), ``y`` and ``z`` in {0, 1}.
     """
+    from scipy.stats import multivariate_normal
+
     n_per_class = check_positive_int(n_per_class, "n_per_class")
     seed = check_positive_int(seed, "seed", minimum=0)
     rng = np.random.default_rng(seed)
