@@ -6,7 +6,8 @@ One module per idea, in the order the course teaches it:
 module             what it holds                                          lesson
 =================  =====================================================  =======
 ``config``         the quick / full budget switch (``FRLIB_QUICK``)       all
-``data``           the synthetic data of the paper, splits, tensors       00, 02
+``data``           synthetic data, COMPAS, AdultCensus, splits, tensors   00-02
+``datafiles``      the shipped real data files, checked by sha256         01, 02
 ``metrics``        accuracy, disparate impact, equalized odds, ...        01
 ``poison``         label noise models and the paper's attack              02
 ``models``         logistic regression, MLP, seeded full-batch training   01, 02
