@@ -2,22 +2,25 @@
 
 One module per idea, in the order the course teaches it:
 
-=================  =====================================================  =======
-module             what it holds                                          lesson
-=================  =====================================================  =======
-``config``         the quick / full budget switch (``FRLIB_QUICK``)       all
-``data``           synthetic data, COMPAS, AdultCensus, splits, tensors   00-02
-``datafiles``      the shipped real data files, checked by sha256         01, 02
-``metrics``        accuracy, disparate impact, equalized odds, ...        01
-``poison``         label noise models and the paper's attack              02
-``models``         logistic regression, MLP, seeded full-batch training   01, 02
-``experiments``    the paper's clean / poisoned protocol over seeds       02
-``plots``          figures shared by several lessons                      01, 02
-``environment``    the environment check of lesson 00                     00
-``grading``        the checks that exercise test cells call               01-
-``exercises``      writes exercises/ from solutions/ as nbgrader would    01-
-``cli``            ``python -m frlib table ...``, ``exercises build``     02
-=================  =====================================================  =======
+=====================  =====================================================  =======
+module                 what it holds                                          lesson
+=====================  =====================================================  =======
+``config``             the quick / full budget switch (``FRLIB_QUICK``)       all
+``data``               synthetic data, COMPAS, AdultCensus, splits, tensors   00-02
+``datafiles``          the shipped real data files, checked by sha256         01, 02
+``metrics``            accuracy, disparate impact, equalized odds, ...        01
+``poison``             label noise models and the paper's attack              02
+``models``             logistic regression, MLP, seeded full-batch training   01, 02
+``mi``                 entropy, MI, discriminator and variational estimates   05
+``frtrain``            FR-Train as a batched grid of configurations           06, 07
+``frtrain_reference``  FR-Train one configuration at a time, autograd         06
+``experiments``        the paper's clean / poisoned protocol over seeds       02-07
+``plots``              figures shared by several lessons                      01, 02
+``environment``        the environment check of lesson 00                     00
+``grading``            the checks that exercise test cells call               01-
+``exercises``          writes exercises/ from solutions/ as nbgrader would    01-
+``cli``                ``python -m frlib table ...``, ``exercises build``     02
+=====================  =====================================================  =======
 """
 
 __version__ = "0.1.0"
