@@ -1,0 +1,203 @@
+"""frlib.frtrain (the batched grid) against frlib.frtrain_reference (modules + autograd), and its API.
+
+The batched grid writes its gradients out; the reference is the same algorithm written the
+straightforward way, one configuration at a time, with autograd. Starting from the same seeded
+parameters they must follow the same trajectory, for demographic parity and equalized odds,
+for every run of a grid and every data set of it.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from frlib import frtrain
+from frlib.data import make_synthetic, split_dataset
+from frlib.frtrain import (
+    FRTrainSettings,
+    Run,
+    grid,
+    initial_parameters,
+    train_frtrain,
+    train_frtrain_grid,
+)
+from frlib.frtrain_reference import train_reference
+from frlib.metrics import disparate_impact
+from frlib.poison import poison_split
+
+# Short runs on small data: a warm-up, then enough of the game to pass several reweightings.
+SHORT = FRTrainSettings(epochs=420, k=3, warmup_epochs=150, reweight_every=60,
+                        lr_generator=5e-3, lr_fairness=1e-2, lr_robustness=1e-2, record_every=30)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Two small synthetic data sets (seeds 0 and 1), poisoned by the paper's attack."""
+    splits = []
+    for seed in (0, 1):
+        clean = split_dataset(make_synthetic(n_per_class=400, seed=seed), n_train=500, n_val=60, n_test=240)
+        splits.append((clean, poison_split(clean)[0]))
+    return splits
+
+
+RUNS = [Run(0.3, 0.2, 0), Run(0.5, 0.4, 1), Run(0.0, 0.0, 2), Run(0.6, 0.0, 3)]
+
+
+@pytest.mark.parametrize("fairness", ["dp", "eo"])
+def test_batched_grid_follows_the_autograd_reference(small, fairness):
+    settings = replace(SHORT, fairness=fairness)
+    trains = [poisoned.train for _, poisoned in small]
+    vals = [poisoned.val for _, poisoned in small]
+    result = train_frtrain_grid(trains, vals, RUNS, settings)
+    assert result.weight.shape == (2, len(RUNS), 3) and result.example_weights.shape == (2, len(RUNS), 500)
+    for s, (train, val) in enumerate(zip(trains, vals)):
+        for r, run in enumerate(RUNS):
+            reference = train_reference(train, val, run, settings)
+            np.testing.assert_allclose(result.weight[s, r], reference["weight"], atol=2e-5)
+            assert result.bias[s, r] == pytest.approx(reference["bias"], abs=2e-5)
+            np.testing.assert_allclose(result.example_weights[s, r], reference["example_weights"], atol=2e-5)
+            recorded = reference["generator_loss"][result.epochs_recorded]
+            np.testing.assert_allclose(result.history["generator"][:, s, r], recorded, atol=2e-5)
+
+
+def test_a_run_does_not_depend_on_the_rest_of_the_grid(small):
+    _, poisoned = small[0]
+    alone = train_frtrain(poisoned.train, poisoned.val, 0.5, 0.4, seed=1, settings=SHORT)
+    in_grid = train_frtrain_grid(poisoned.train, poisoned.val, RUNS, SHORT)
+    np.testing.assert_allclose(alone.weight, in_grid.weight[0, 1], atol=1e-6)
+    np.testing.assert_allclose(alone.example_weights, in_grid.example_weights[0, 1], atol=1e-6)
+    for key, curve in alone.history.items():
+        np.testing.assert_allclose(curve, in_grid.history[key][:, 0, 1], atol=1e-6)
+
+
+def test_same_seed_same_model_other_seed_other_model(small):
+    _, poisoned = small[0]
+    a = train_frtrain(poisoned.train, poisoned.val, 0.3, 0.2, seed=5, settings=SHORT)
+    b = train_frtrain(poisoned.train, poisoned.val, 0.3, 0.2, seed=5, settings=SHORT)
+    c = train_frtrain(poisoned.train, poisoned.val, 0.3, 0.2, seed=6, settings=SHORT)
+    np.testing.assert_array_equal(a.weight, b.weight)
+    assert not np.allclose(a.weight, c.weight)
+
+
+def test_initial_parameters_follow_the_authors_initialisation():
+    draws = [initial_parameters(seed, 3, 1, 16) for seed in range(200)]
+    weights = np.concatenate([np.concatenate([d["gen_w"].numpy(), d["r_w1"].numpy().ravel()]) for d in draws])
+    assert weights.std() == pytest.approx(frtrain.INIT_STD, rel=0.03) and abs(weights.mean()) < 0.01
+    assert all(float(d["gen_b"]) == 0 and not d["r_b1"].any() for d in draws)
+    assert draws[0]["r_w1"].shape == (4, 16)  # [x1, x2, z, label] -> 16, as the authors' D_R
+
+
+def test_lambdas_zero_is_plain_warm_started_logistic_regression(small):
+    """With lambda_f = lambda_r = 0 and no reweighting yet, the game reduces to the label loss."""
+    clean, _ = small[0]
+    settings = replace(SHORT, epochs=800, reweight_every=10_000)
+    model = train_frtrain(clean.train, clean.val, 0.0, 0.0, seed=0, settings=settings)
+    assert np.all(model.example_weights == 1)
+    accuracy = (model.predict(clean.test.X) == clean.test.y).mean()
+    assert accuracy > 0.82  # LR reaches about 0.87 on this data
+    assert model.history["label"][-1] < model.history["label"][0]
+
+
+def test_the_fairness_discriminator_pulls_di_up(small):
+    """A large lambda_f gives a fairer classifier than lambda_f = 0 on the same data and seed."""
+    clean, _ = small[0]
+    settings = replace(SHORT, epochs=1500)
+    runs = train_frtrain_grid(clean.train, clean.val, grid([0.0, 0.8], 0.0, seeds=[0, 1]), settings)
+    table = runs.evaluate(clean.test)
+    di = table.groupby("lambda_f")["DI"].mean()
+    assert di[0.8] > di[0.0] + 0.15, di
+    # Theorem 1: D_F's estimate of I(Z; Yhat) is lower for the fair runs at the end.
+    mi = runs.history["mi_z_yhat"][-1, 0]
+    assert mi[2:].mean() < mi[:2].mean()
+
+
+def test_history_and_mi_estimates_are_consistent(small):
+    _, poisoned = small[0]
+    model = train_frtrain(poisoned.train, poisoned.val, 0.3, 0.2, seed=0, settings=SHORT)
+    epochs = model.epochs_recorded
+    assert epochs[0] == 0 and epochs[-1] == SHORT.epochs - 1 and np.all(np.diff(epochs) > 0)
+    p = poisoned.train.z.mean()
+    h_z = -(p * math.log(p) + (1 - p) * math.log(1 - p))
+    np.testing.assert_allclose(model.history["mi_z_yhat"], h_z - model.history["fairness"], atol=1e-6)
+    np.testing.assert_allclose(model.history["mi_clean"], math.log(2) - model.history["robustness"], atol=1e-6)
+    assert set(model.history) == {"generator", "fairness", "robustness", "label", "mi_z_yhat", "mi_clean"}
+    assert np.all((model.clean_score > 0) & (model.clean_score < 1))
+
+
+def test_evaluate_matches_the_metrics(small):
+    clean, poisoned = small[0]
+    result = train_frtrain_grid(poisoned.train, poisoned.val, RUNS[:2], SHORT)
+    table = result.evaluate(clean.test)
+    predictions = result.predict(clean.test.X)
+    for r in range(2):
+        row = table.iloc[r]
+        assert row["accuracy"] == pytest.approx((predictions[r] == clean.test.y).mean())
+        assert row["DI"] == pytest.approx(disparate_impact(predictions[r], clean.test.z))
+    with pytest.raises(ValueError, match="tests has 2 data sets"):
+        result.evaluate([clean.test, clean.test])
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "run, error, fragment",
+    [
+        ((0.6, 0.4, 0), ValueError, "lambda_f \\+ lambda_r must be below 1"),
+        ((0.7, 0.5, 0), ValueError, "below 1"),
+        ((-0.1, 0.2, 0), ValueError, "lambda_f must be >= 0"),
+        ((0.1, -0.2, 0), ValueError, "lambda_r must be >= 0"),
+        ((0.1, 0.2, -1), ValueError, "seed"),
+        (("a", 0.2, 0), TypeError, "lambda_f must be a number"),
+        ((0.1, 0.2), TypeError, "a run must be"),
+    ],
+)
+def test_bad_runs_are_rejected(small, run, error, fragment):
+    _, poisoned = small[0]
+    with pytest.raises(error, match=fragment):
+        train_frtrain_grid(poisoned.train, poisoned.val, [run], SHORT)
+
+
+def test_bad_validation_sets_are_rejected(small):
+    _, poisoned = small[0]
+    with pytest.raises(ValueError, match="val has 9 rows.*at least 10"):
+        train_frtrain(poisoned.train, poisoned.val.subset(np.arange(9)), settings=SHORT)
+    one_class = poisoned.val.subset(np.flatnonzero(poisoned.val.y == 1))
+    with pytest.raises(ValueError, match="single class"):
+        train_frtrain(poisoned.train, one_class, settings=SHORT)
+    with pytest.raises(TypeError, match="val must be a frlib.data.Dataset"):
+        train_frtrain(poisoned.train, poisoned.val.X, settings=SHORT)
+
+
+@pytest.mark.parametrize(
+    "changes, fragment",
+    [
+        (dict(k=0), "k"),
+        (dict(epochs=0), "epochs"),
+        (dict(warmup_epochs=-1), "warmup_epochs"),
+        (dict(lr_generator=0.0), "lr_generator"),
+        (dict(fairness="equal"), "fairness"),
+    ],
+)
+def test_bad_settings_are_rejected(changes, fragment):
+    with pytest.raises(ValueError, match=fragment):
+        FRTrainSettings(**changes)
+
+
+def test_grid_shapes_must_agree(small):
+    (clean0, poisoned0), (clean1, _) = small
+    with pytest.raises(ValueError, match="train has 2 data sets but val has 1"):
+        train_frtrain_grid([poisoned0.train, clean1.train], [poisoned0.val], RUNS, SHORT)
+    with pytest.raises(ValueError, match="same shape"):
+        train_frtrain_grid([poisoned0.train, clean1.train.subset(np.arange(400))], [poisoned0.val] * 2, RUNS, SHORT)
+    with pytest.raises(ValueError, match="runs is empty"):
+        train_frtrain_grid(poisoned0.train, poisoned0.val, [], SHORT)
+
+
+def test_grid_builds_the_product_with_seeds_fastest():
+    runs = grid([0.1, 0.2], [0.3], seeds=[0, 1])
+    assert runs == [Run(0.1, 0.3, 0), Run(0.1, 0.3, 1), Run(0.2, 0.3, 0), Run(0.2, 0.3, 1)]
+    assert grid([0.5], 0.4, 7) == [Run(0.5, 0.4, 7)]
