@@ -279,14 +279,69 @@ def initial_parameters(seed: int, n_features: int, fairness_inputs: int, hidden:
     }  # fmt: skip
 
 
-def _stacked_parameters(runs: Sequence[Run], n_datasets: int, n_features: int, fairness_inputs: int,
-                        hidden: int) -> dict[str, torch.Tensor]:
-    """Every run's initial parameters stacked to (S, R, ...), the same on every data set."""
-    per_run = [initial_parameters(run.seed, n_features, fairness_inputs, hidden) for run in runs]
-    return {
-        name: torch.stack([p[name] for p in per_run]).unsqueeze(0).repeat(n_datasets, *[1] * (per_run[0][name].dim() + 1)).contiguous()
-        for name in per_run[0]
+def _grid_parameters(runs: Sequence[Run], n_datasets: int, n_features: int, eo: bool, hidden: int) -> dict[str, torch.Tensor]:
+    """Every run's initial parameters, laid out for whole-grid computation.
+
+    Per-row tensors in the grid are (data set S, row n, run R); the parameters are stored so
+    that each player's forward pass is one matrix product or one broadcast:
+
+    ====================  ==================  ==========================================
+    name                  shape               what
+    ====================  ==================  ==========================================
+    ``gen_w``, ``gen_b``  (S, d, R), (S,1,R)  generator: logit = X @ gen_w + gen_b
+    ``f_u``, ``f_v``,     (S, 1, R)           D_F: u * logit (+ v * y for eo) + b
+    ``f_b``
+    ``r_wx``              (S, d, R * H)       D_R's first layer on x: X @ r_wx
+    ``r_wl``, ``r_b1``,   (S, 1, R, H)        D_R's first layer on the label, its bias,
+    ``r_w2``                                  and the output layer
+    ``r_b2``              (S, 1, R)           D_R's output bias
+    ====================  ==================  ==========================================
+    """
+    d, R, H = n_features, len(runs), hidden
+    draws = [initial_parameters(run.seed, d, 2 if eo else 1, H) for run in runs]
+
+    def stacked(name: str) -> torch.Tensor:
+        return torch.stack([draw[name] for draw in draws])  # (R, ...)
+
+    r_w1 = stacked("r_w1")  # (R, d + 1, H)
+    f_w = stacked("f_w")    # (R, 1 or 2)
+    layout = {
+        "gen_w": stacked("gen_w").T.reshape(1, d, R),
+        "gen_b": stacked("gen_b").reshape(1, 1, R),
+        "f_u": f_w[:, 0].reshape(1, 1, R),
+        "f_b": stacked("f_b").reshape(1, 1, R),
+        "r_wx": r_w1[:, :d, :].permute(1, 0, 2).reshape(1, d, R * H),
+        "r_wl": r_w1[:, d, :].reshape(1, 1, R, H),
+        "r_b1": stacked("r_b1").reshape(1, 1, R, H),
+        "r_w2": stacked("r_w2").reshape(1, 1, R, H),
+        "r_b2": stacked("r_b2").reshape(1, 1, R),
     }
+    if eo:
+        layout["f_v"] = f_w[:, 1].reshape(1, 1, R)
+    return {name: value.repeat(n_datasets, *[1] * (value.dim() - 1)).contiguous() for name, value in layout.items()}
+
+
+class _Adam:
+    """Adam (Kingma and Ba 2015) with torch's defaults, on the grid's parameter tensors.
+
+    Element by element, exactly as ``torch.optim.Adam``: each run's parameters move as if they
+    had their own optimizer.
+    """
+
+    def __init__(self, params: list[torch.Tensor], lr: float, betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8) -> None:
+        self.params, self.lr, self.betas, self.eps, self.steps = params, lr, betas, eps, 0
+        self.first = [torch.zeros_like(p) for p in params]
+        self.second = [torch.zeros_like(p) for p in params]
+
+    def step(self, grads: list[torch.Tensor]) -> None:
+        beta1, beta2 = self.betas
+        self.steps += 1
+        step_size = self.lr / (1 - beta1 ** self.steps)
+        bias_correction2_sqrt = math.sqrt(1 - beta2 ** self.steps)
+        for param, grad, first, second in zip(self.params, grads, self.first, self.second):
+            first.lerp_(grad, 1 - beta1)
+            second.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+            param.addcdiv_(first, (second.sqrt() / bias_correction2_sqrt).add_(self.eps), value=-step_size)
 
 
 class _RobustnessPass(NamedTuple):
@@ -297,22 +352,17 @@ class _RobustnessPass(NamedTuple):
     logit: torch.Tensor           # (S, n, R)
 
 
-# Inside the grid, per-row tensors are laid out (data set S, row n, run R): one matrix product
-# X (S, n, d) @ W (S, d, R * H) then serves every run at once.
-
-
 def _robustness_forward(p: dict[str, torch.Tensor], X: torch.Tensor, label: torch.Tensor) -> _RobustnessPass:
     """D_R(x, label) = w2 . leaky_relu(W1 [x, label] + b1) + b2, before the sigmoid.
 
     X (S, n, d) is shared by the runs; label (S, n, R) is each run's label column.
     """
-    S, n, d = X.shape
-    R, H = p["r_w2"].shape[1:]
-    w_x = p["r_w1"][:, :, :d].permute(0, 2, 1, 3).reshape(S, d, R * H)
-    pre = torch.bmm(X, w_x).view(S, n, R, H)
-    pre.add_(p["r_b1"].unsqueeze(1)).addcmul_(label.unsqueeze(-1), p["r_w1"][:, :, d].unsqueeze(1))
+    S, n, _ = X.shape
+    R, H = p["r_w2"].shape[2:]
+    pre = torch.bmm(X, p["r_wx"]).view(S, n, R, H)
+    pre.add_(p["r_b1"]).addcmul_(label.unsqueeze(-1), p["r_wl"])
     hidden = F.leaky_relu(pre, 0.2)
-    logit = (hidden * p["r_w2"].unsqueeze(1)).sum(-1) + p["r_b2"].unsqueeze(1)
+    logit = (hidden * p["r_w2"]).sum(-1) + p["r_b2"]
     return _RobustnessPass(pre, hidden, logit)
 
 
@@ -322,27 +372,26 @@ def _robustness_backward(p: dict[str, torch.Tensor], X: torch.Tensor, label: tor
 
     Returns the gradients of D_R's parameters and dLoss/dlabel (S, n, R).
     """
-    S, n, d = X.shape
-    R, H = p["r_w2"].shape[1:]
-    grad_hidden = grad_logit.unsqueeze(-1) * p["r_w2"].unsqueeze(1)
+    S, n, _ = X.shape
+    R, H = p["r_w2"].shape[2:]
+    grad_hidden = grad_logit.unsqueeze(-1) * p["r_w2"]
     grad_pre = torch.ops.aten.leaky_relu_backward(grad_hidden, forward.pre_activation, 0.2, False)
-    grad_w_x = torch.bmm(X.transpose(1, 2), grad_pre.view(S, n, R * H)).view(S, d, R, H).permute(0, 2, 1, 3)
-    grad_w_label = (label.unsqueeze(-1) * grad_pre).sum(1).unsqueeze(2)
     grads = {
-        "r_w2": (grad_logit.unsqueeze(-1) * forward.hidden).sum(1),
-        "r_b2": grad_logit.sum(1),
-        "r_w1": torch.cat([grad_w_x, grad_w_label], dim=2),
-        "r_b1": grad_pre.sum(1),
+        "r_wx": torch.bmm(X.transpose(1, 2), grad_pre.view(S, n, R * H)),
+        "r_wl": (label.unsqueeze(-1) * grad_pre).sum(1, keepdim=True),
+        "r_b1": grad_pre.sum(1, keepdim=True),
+        "r_w2": (grad_logit.unsqueeze(-1) * forward.hidden).sum(1, keepdim=True),
+        "r_b2": grad_logit.sum(1, keepdim=True),
     }
-    grad_label = (grad_pre * p["r_w1"][:, :, d].unsqueeze(1)).sum(-1)
+    grad_label = (grad_pre * p["r_wl"]).sum(-1)
     return grads, grad_label
 
 
 def _fairness_logit(p: dict[str, torch.Tensor], logit: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-    """D_F before the sigmoid: u * logit + c (dp), or u1 * logit + u2 * y + c (eo). (S, n, R)."""
-    out = logit * p["f_w"][..., 0].unsqueeze(1) + p["f_b"].unsqueeze(1)
+    """D_F before the sigmoid: u * logit + b (dp), or u * logit + v * y + b (eo). (S, n, R)."""
+    out = logit * p["f_u"] + p["f_b"]
     if y is not None:
-        out = out + y * p["f_w"][..., 1].unsqueeze(1)
+        out = out + y * p["f_v"]
     return out
 
 
@@ -361,7 +410,7 @@ def _bce_with_logits(logit: torch.Tensor, target: torch.Tensor | float) -> torch
 
 def _generator_logit(p: dict[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
     """logit = X w + b for every run: (S, n, R)."""
-    return torch.bmm(X, p["gen_w"].transpose(1, 2)) + p["gen_b"].unsqueeze(1)
+    return torch.bmm(X, p["gen_w"]) + p["gen_b"]
 
 
 def train_frtrain_grid(
@@ -373,9 +422,10 @@ def train_frtrain_grid(
     """Train every run of the grid on every (train, val) pair, as one batched computation.
 
     The gradients are written out (the players are a linear layer, a logistic unit and a
-    one-hidden-layer MLP), so an epoch is a fixed sequence of whole-grid tensor operations;
-    :mod:`frlib.frtrain_reference` is the same algorithm with torch modules and autograd, one
-    configuration at a time, and the tests check that both follow the same trajectory.
+    one-hidden-layer MLP) and the optimizers too (Adam and plain SGD, element by element), so an
+    epoch is a fixed sequence of whole-grid tensor operations; :mod:`frlib.frtrain_reference` is
+    the same algorithm with torch modules, autograd and torch's optimizers, one configuration at
+    a time, and the tests check that both follow the same trajectory.
 
     Parameters
     ----------
@@ -409,11 +459,11 @@ def train_frtrain_grid(
     S, R, n, d = X.shape[0], len(runs), X.shape[1], X.shape[2]
     n_val = Xv.shape[1]
     eo = settings.fairness == "eo"
-    p = _stacked_parameters(runs, S, d, 2 if eo else 1, settings.hidden_robustness)
-    opt_g = torch.optim.Adam([p["gen_w"], p["gen_b"]], lr=settings.lr_generator)
-    opt_f = torch.optim.SGD([p["f_w"], p["f_b"]], lr=settings.lr_fairness)
-    robustness_names = ("r_w1", "r_b1", "r_w2", "r_b2")
-    opt_r = torch.optim.SGD([p[k] for k in robustness_names], lr=settings.lr_robustness)
+    p = _grid_parameters(runs, S, d, eo, settings.hidden_robustness)
+    X_t = X.transpose(1, 2)
+    opt_g = _Adam([p["gen_w"], p["gen_b"]], lr=settings.lr_generator)
+    fairness_names = ("f_u", "f_v", "f_b") if eo else ("f_u", "f_b")
+    robustness_names = ("r_wx", "r_wl", "r_b1", "r_w2", "r_b2")
 
     lambda_f = torch.tensor([r.lambda_f for r in runs]).view(1, 1, R)
     lambda_r = torch.tensor([r.lambda_r for r in runs]).view(1, 1, R)
@@ -430,81 +480,78 @@ def train_frtrain_grid(
     records: dict[str, list[torch.Tensor]] = {k: [] for k in ("generator", "fairness", "robustness", "label", "mi_z_yhat", "mi_clean")}
     recorded_epochs = []
 
-    with torch.no_grad():
-        for epoch in range(settings.epochs):
-            record = epoch % settings.record_every == 0 or epoch == settings.epochs - 1
-            warmup = epoch < settings.warmup_epochs
-            game = not warmup and epoch % settings.k == 0
-            reweight = game and epoch % settings.reweight_every == 0
-            logit = _generator_logit(p, X)
+    for epoch in range(settings.epochs):
+        record = epoch % settings.record_every == 0 or epoch == settings.epochs - 1
+        warmup = epoch < settings.warmup_epochs
+        game = not warmup and epoch % settings.k == 0
+        reweight = game and epoch % settings.reweight_every == 0
+        logit = _generator_logit(p, X)
 
-            # D_F: predict z from the generator's output (section 3.1); one SGD step on its BCE.
+        # D_F: predict z from the generator's output (section 3.1); one SGD step on its BCE.
+        f_logit = _fairness_logit(p, logit, y_fair)
+        if record:
+            fairness_loss = _bce_with_logits(f_logit, z_rows).mean(1)
+        grad_f = (torch.sigmoid(f_logit) - z_rows) / n
+        grads = {"f_u": (grad_f * logit).sum(1, keepdim=True), "f_b": grad_f.sum(1, keepdim=True)}
+        if eo:
+            grads["f_v"] = (grad_f * y_rows).sum(1, keepdim=True)
+        for name in fairness_names:
+            p[name].add_(grads[name], alpha=-settings.lr_fairness)
+
+        # D_R: clean validation rows (target 1) vs training rows labelled by the generator
+        # (target 0), loss 0.5 * (clean + generated) (section 3.2); one SGD step.
+        clean = _robustness_forward(p, Xv, clean_label)
+        generated = _robustness_forward(p, X, logit)
+        if record or reweight:
+            robustness_loss = 0.5 * (_bce_with_logits(clean.logit, 1.0).mean(1) + _bce_with_logits(generated.logit, 0.0).mean(1))
+        grads_clean, _ = _robustness_backward(p, Xv, clean_label, clean, 0.5 * (torch.sigmoid(clean.logit) - 1) / n_val)
+        grads_generated, _ = _robustness_backward(p, X, logit, generated, 0.5 * torch.sigmoid(generated.logit) / n)
+        for name in robustness_names:
+            p[name].add_(grads_clean[name] + grads_generated[name], alpha=-settings.lr_robustness)
+
+        if warmup:
+            # 0.1 * BCE((tanh(logit) + 1) / 2, y): its gradient in the logit is
+            # 0.1 * (tanh(logit) - (2y - 1)) / n. (torch's BCE clamps the log at -100.)
+            t = torch.tanh(logit)
+            loss = -0.1 * torch.log((1 + y_sign * t) / 2).clamp_min(-100).mean(1)
+            grad_logit = 0.1 * (t - y_sign) / n
+        elif game:
+            # The generator's step (section 3.3), against the discriminators just updated.
+            fooled = _robustness_forward(p, X, logit)
+            if reweight:
+                a = torch.sigmoid(last_generator_loss / robustness_loss - 3).unsqueeze(1)
+                example_weights = a * torch.sigmoid(fooled.logit) + (1 - a)
             f_logit = _fairness_logit(p, logit, y_fair)
-            if record:
-                fairness_loss = _bce_with_logits(f_logit, z_rows).mean(1)
-            grad_f = (torch.sigmoid(f_logit) - z_rows) / n
-            grad_f_w = [(grad_f * logit).sum(1)] + ([(grad_f * y_rows).sum(1)] if eo else [])
-            p["f_w"].grad = torch.stack(grad_f_w, dim=-1)
-            p["f_b"].grad = grad_f.sum(1)
-            opt_f.step()
+            w = example_weights
+            loss = (label_weight[0] * (_bce_with_logits(logit, y_rows) * w).mean(1)
+                    - lambda_f[0] * (_bce_with_logits(f_logit, z_rows) * w).mean(1)
+                    - lambda_r[0] * _bce_with_logits(fooled.logit, 0.0).mean(1))
+            _, grad_label = _robustness_backward(p, X, logit, fooled, torch.sigmoid(fooled.logit) / n)
+            grad_logit = (
+                label_weight * w * (torch.sigmoid(logit) - y_rows) / n
+                - lambda_f * w * (torch.sigmoid(f_logit) - z_rows) * p["f_u"] / n
+                - lambda_r * grad_label
+            )
+        if warmup or game:
+            opt_g.step([torch.bmm(X_t, grad_logit), grad_logit.sum(1, keepdim=True)])
+            last_generator_loss = loss
 
-            # D_R: clean validation rows (target 1) vs training rows labelled by the generator
-            # (target 0), loss 0.5 * (clean + generated) (section 3.2); one SGD step.
-            clean = _robustness_forward(p, Xv, clean_label)
-            generated = _robustness_forward(p, X, logit)
-            if record or reweight:
-                robustness_loss = 0.5 * (_bce_with_logits(clean.logit, 1.0).mean(1) + _bce_with_logits(generated.logit, 0.0).mean(1))
-            grads_clean, _ = _robustness_backward(p, Xv, clean_label, clean, 0.5 * (torch.sigmoid(clean.logit) - 1) / n_val)
-            grads_generated, _ = _robustness_backward(p, X, logit, generated, 0.5 * torch.sigmoid(generated.logit) / n)
-            for name in robustness_names:
-                p[name].grad = grads_clean[name] + grads_generated[name]
-            opt_r.step()
+        if record:
+            recorded_epochs.append(epoch)
+            records["generator"].append(last_generator_loss)
+            records["fairness"].append(fairness_loss)
+            records["robustness"].append(robustness_loss)
+            records["label"].append(_bce_with_logits(logit, y_rows).mean(1))
+            records["mi_z_yhat"].append(h_z - fairness_loss)
+            records["mi_clean"].append(log2 - robustness_loss)
 
-            if warmup:
-                # 0.1 * BCE((tanh(logit) + 1) / 2, y): its gradient in the logit is
-                # 0.1 * (tanh(logit) - (2y - 1)) / n. (torch's BCE clamps the log at -100.)
-                t = torch.tanh(logit)
-                loss = -0.1 * torch.log((1 + y_sign * t) / 2).clamp_min(-100).mean(1)
-                grad_logit = 0.1 * (t - y_sign) / n
-            elif game:
-                # The generator's step (section 3.3), against the discriminators just updated.
-                fooled = _robustness_forward(p, X, logit)
-                if reweight:
-                    a = torch.sigmoid(last_generator_loss / robustness_loss - 3).unsqueeze(1)
-                    example_weights = a * torch.sigmoid(fooled.logit) + (1 - a)
-                f_logit = _fairness_logit(p, logit, y_fair)
-                w = example_weights
-                loss = (label_weight[0] * (_bce_with_logits(logit, y_rows) * w).mean(1)
-                        - lambda_f[0] * (_bce_with_logits(f_logit, z_rows) * w).mean(1)
-                        - lambda_r[0] * _bce_with_logits(fooled.logit, 0.0).mean(1))
-                _, grad_label = _robustness_backward(p, X, logit, fooled, torch.sigmoid(fooled.logit) / n)
-                grad_logit = (
-                    label_weight * w * (torch.sigmoid(logit) - y_rows) / n
-                    - lambda_f * w * (torch.sigmoid(f_logit) - z_rows) * p["f_w"][..., 0].unsqueeze(1) / n
-                    - lambda_r * grad_label
-                )
-            if warmup or game:
-                p["gen_w"].grad = torch.bmm(grad_logit.transpose(1, 2), X)
-                p["gen_b"].grad = grad_logit.sum(1)
-                opt_g.step()
-                last_generator_loss = loss
-
-            if record:
-                recorded_epochs.append(epoch)
-                records["generator"].append(last_generator_loss)
-                records["fairness"].append(fairness_loss)
-                records["robustness"].append(robustness_loss)
-                records["label"].append(_bce_with_logits(logit, y_rows).mean(1))
-                records["mi_z_yhat"].append(h_z - fairness_loss)
-                records["mi_clean"].append(log2 - robustness_loss)
-
-        final_logit = _generator_logit(p, X)
-        clean_score = torch.sigmoid(_robustness_forward(p, X, final_logit).logit)
+    final_logit = _generator_logit(p, X)
+    clean_score = torch.sigmoid(_robustness_forward(p, X, final_logit).logit)
     return FRTrainGridResult(
         runs=runs,
         settings=settings,
-        weight=p["gen_w"].numpy().astype(float),
-        bias=p["gen_b"].numpy().astype(float),
+        weight=p["gen_w"].transpose(1, 2).numpy().astype(float),
+        bias=p["gen_b"][:, 0, :].numpy().astype(float),
         example_weights=example_weights.transpose(1, 2).numpy().astype(float),
         clean_score=clean_score.transpose(1, 2).numpy().astype(float),
         history={k: torch.stack(v).numpy().astype(float) for k, v in records.items()},
