@@ -77,7 +77,7 @@ def measure(kind: str, epochs: int, threads: int) -> tuple[float, float, np.ndar
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--epochs", type=int, default=10_000, help="epochs per configuration (the paper: 10,000)")
-    parser.add_argument("--threads", type=int, default=2, help="torch threads in every measurement")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads in every measurement (default 1: these tensors are small)")
     parser.add_argument("--skip-loop", action="store_true", help="time the batched grid only")
     parser.add_argument("--grid-of-one", action="store_true", help="also time a loop over train_frtrain")
     args = parser.parse_args()
