@@ -18,6 +18,8 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+import torch
+
 from . import exercises, experiments
 from .config import quick_mode
 
@@ -76,6 +78,9 @@ def _repository_root() -> Path:
 
 
 def _table(args: argparse.Namespace) -> int:
+    # Every method trains small full-batch models one at a time: a second thread only adds
+    # synchronisation, and on a busy machine it makes fits several times slower.
+    torch.set_num_threads(1)
     with quick_mode(True) if args.quick else contextlib.nullcontext():
         rows = experiments.run_table(
             args.dataset, args.methods, args.seeds, progress=not args.no_progress

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 from ._validation import check_positive_int
 from .config import budget
 from .data import Dataset, Split, load_adult, load_compas, make_synthetic, split_dataset
+from .fair import train_ad, train_fc, train_lbc, train_rml_ad, train_rml_fc, train_rml_lbc
 from .metrics import accuracy, disparate_impact
 from .models import fit_logistic_regression, predict
 from .frtrain import train_frtrain_paper
@@ -45,6 +46,9 @@ def train_lr(train: Dataset, val: Dataset, seed: int) -> Predictor:
 
 
 METHODS: dict[str, Method] = {"LR": train_lr, "RML": train_rml}
+# Lesson 04: the paper's fair-only baselines and the two-step "RML, then fair" baselines.
+METHODS.update({"FC": train_fc, "LBC": train_lbc, "AD": train_ad,
+                "RML+FC": train_rml_fc, "RML+LBC": train_rml_lbc, "RML+AD": train_rml_ad})
 # FR-Train comes last in "all"; it is told whether it trains on clean or poisoned labels (the
 # paper tunes it separately for the two columns of its table).
 METHODS["FR-Train"] = train_frtrain_paper
