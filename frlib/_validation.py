@@ -128,3 +128,19 @@ def check_choice(value: Any, name: str, choices: tuple) -> Any:
     if value not in choices:
         raise ValueError(f"{name} must be one of {list(choices)}, got {value!r}")
     return value
+
+
+def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray:
+    """Per-example weights: None (all 1) or n finite non-negative numbers, not all zero."""
+    if sample_weight is None:
+        return np.ones(n)
+    weights = as_vector(sample_weight, "sample_weight")
+    if len(weights) != n:
+        raise ValueError(f"sample_weight has {len(weights)} entries, expected one per example ({n})")
+    if not np.isfinite(weights).all():
+        raise ValueError("sample_weight contains infinite values")
+    if (weights < 0).any():
+        raise ValueError("sample_weight must be non-negative")
+    if weights.sum() == 0:
+        raise ValueError("sample_weight is all zeros; at least one example must count")
+    return weights

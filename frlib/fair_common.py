@@ -37,9 +37,9 @@ from threadpoolctl import threadpool_limits
 from ._validation import (
     as_binary,
     as_features,
-    as_vector,
     check_both_groups,
     check_same_length,
+    check_sample_weight,
 )
 from .models import LogisticRegression
 
@@ -84,22 +84,6 @@ def check_nonnegative_number(value: Any, name: str) -> float:
     if not (0.0 <= float(value) < math.inf):  # also rejects NaN
         raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
     return float(value)
-
-
-def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray:
-    """Per-example weights: None (all 1) or n finite non-negative numbers, not all zero."""
-    if sample_weight is None:
-        return np.ones(n)
-    weights = as_vector(sample_weight, "sample_weight")
-    if len(weights) != n:
-        raise ValueError(f"sample_weight has {len(weights)} entries, expected one per example ({n})")
-    if not np.isfinite(weights).all():
-        raise ValueError("sample_weight contains infinite values")
-    if (weights < 0).any():
-        raise ValueError("sample_weight must be non-negative")
-    if weights.sum() == 0:
-        raise ValueError("sample_weight is all zeros; at least one example must count")
-    return weights
 
 
 def check_fairness_data(

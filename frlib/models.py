@@ -25,10 +25,10 @@ from torch import nn
 from ._validation import (
     as_binary,
     as_features,
-    as_vector,
     check_choice,
     check_positive_int,
     check_same_length,
+    check_sample_weight,
 )
 
 
@@ -159,17 +159,7 @@ def train_model(
     features = _features_for(model, X)
     labels = as_binary(y, "y")
     check_same_length(X=features, y=labels)
-    if sample_weight is None:
-        weights = np.ones(len(labels))
-    else:
-        weights = as_vector(sample_weight, "sample_weight")
-        check_same_length(y=labels, sample_weight=weights)
-        if not np.isfinite(weights).all():
-            raise ValueError("sample_weight contains infinite values")
-        if (weights < 0).any():
-            raise ValueError("sample_weight must be non-negative")
-        if weights.sum() == 0:
-            raise ValueError("sample_weight is all zeros; at least one example must count")
+    weights = check_sample_weight(sample_weight, len(labels))
     epochs = check_positive_int(epochs, "epochs")
     optimizer = check_choice(optimizer, "optimizer", ("adam", "sgd"))
     if not _is_real(lr) or not (0 < lr < math.inf):

@@ -49,6 +49,7 @@ from ._validation import (
     check_choice,
     check_positive_int,
     check_same_length,
+    check_sample_weight,
     to_numpy,
 )
 from .config import budget
@@ -294,7 +295,7 @@ def train_network(
     if (labels != np.round(labels)).any() or (labels < 0).any():
         raise ValueError("y must contain class indices 0, 1, 2, ...")
     check_same_length(X=features, y=labels)
-    weights = _check_weights(sample_weight, len(labels))
+    weights = check_sample_weight(sample_weight, len(labels))
     epochs = check_positive_int(epochs, "epochs")
     lr = _check_positive_number(lr, "lr")
     weight_decay = _check_positive_number(weight_decay, "weight_decay", allow_zero=True)
@@ -318,20 +319,6 @@ def train_network(
             on_epoch(epoch, model)
     model.eval()
     return losses
-
-
-def _check_weights(sample_weight: Any, n: int) -> np.ndarray:
-    if sample_weight is None:
-        return np.ones(n)
-    weights = as_vector(sample_weight, "sample_weight")
-    check_same_length(y=np.empty(n), sample_weight=weights)
-    if not np.isfinite(weights).all():
-        raise ValueError("sample_weight contains infinite values")
-    if (weights < 0).any():
-        raise ValueError("sample_weight must be non-negative")
-    if weights.sum() == 0:
-        raise ValueError("sample_weight is all zeros; at least one example must count")
-    return weights
 
 
 def predict_proba(model: nn.Module, X: Any) -> np.ndarray:
