@@ -251,7 +251,8 @@ def proportional_split_sizes(
 
     A held-out test set of ``round(test_fraction * n_rows)`` rows; the remaining rows are the
     training set plus a clean validation set whose size is ``val_fraction`` of the training
-    set's (Roh et al. 2020, section 5: "the validation set is 5% of the training data"), so
+    set's (Roh et al. 2020, real-data experiments: a clean validation set of 5% of the training
+    data; PAPER_FACTS section 6), so
     ``n_val = round(val_fraction / (1 + val_fraction) * rest)``. The paper does not give its
     test fraction; the course uses 20%.
 
