@@ -144,3 +144,14 @@ def check_sample_weight(sample_weight: Any, n: int) -> np.ndarray:
     if weights.sum() == 0:
         raise ValueError("sample_weight is all zeros; at least one example must count")
     return weights
+
+
+def check_method_names(names: list[str], known: Any, also: str = "") -> list[str]:
+    """names is a non-empty list of keys of ``known``; the errors list the known names (+ ``also``)."""
+    listed = ", ".join(known)
+    if not names:
+        raise ValueError("methods is empty; name at least one of " + listed)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise ValueError(f"unknown method(s) {unknown}; known: {listed}{also}")
+    return names

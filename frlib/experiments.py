@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validation import check_positive_int
+from ._validation import check_method_names, check_positive_int
 from .config import budget
 from .data import Dataset, Split, load_adult, load_compas, make_synthetic, split_dataset
 from .fair import train_ad, train_fc, train_lbc, train_rml_ad, train_rml_fc, train_rml_lbc
@@ -81,12 +81,7 @@ def parse_methods(methods: str | Sequence[str]) -> list[str]:
     names = [n for n in names if n]
     if names == ["all"]:
         return list(METHODS)
-    if not names:
-        raise ValueError("methods is empty; name at least one of " + ", ".join(METHODS))
-    unknown = [n for n in names if n not in METHODS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; known: {', '.join(METHODS)} (or 'all')")
-    return names
+    return check_method_names(names, METHODS, also=" (or 'all')")
 
 
 def run_experiment(

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._validation import check_choice, check_positive_int, check_rate
+from ._validation import check_choice, check_method_names, check_positive_int, check_rate
 from .robust import (
     NOISE_KINDS,
     LabelledSplit,
@@ -116,12 +116,7 @@ def _method_names(methods: Sequence[str] | None) -> list[str]:
     if methods is None:
         return list(ROBUST_METHODS)
     names = [methods] if isinstance(methods, str) else list(methods)
-    if not names:
-        raise ValueError("methods is empty; name at least one of " + ", ".join(ROBUST_METHODS))
-    unknown = [name for name in names if name not in ROBUST_METHODS]
-    if unknown:
-        raise ValueError(f"unknown method(s) {unknown}; known: {', '.join(ROBUST_METHODS)}")
-    return names
+    return check_method_names(names, ROBUST_METHODS)
 
 
 def evaluate_fit(fit: RobustFit, task: NoisyTask) -> dict[str, float]:
