@@ -155,3 +155,13 @@ def check_method_names(names: list[str], known: Any, also: str = "") -> list[str
     if unknown:
         raise ValueError(f"unknown method(s) {unknown}; known: {listed}{also}")
     return names
+
+
+def as_seed_list(seeds: Any) -> list[int]:
+    """A count N (seeds 0 .. N-1) or an explicit non-empty list of non-negative seeds."""
+    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
+        return list(range(check_positive_int(seeds, "seeds")))
+    seed_list = [check_positive_int(s, "seeds", minimum=0) for s in seeds]
+    if not seed_list:
+        raise ValueError("seeds is empty")
+    return seed_list

@@ -23,7 +23,7 @@ from typing import Callable, Iterable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
-from ._validation import check_method_names, check_positive_int
+from ._validation import as_seed_list, check_method_names
 from .config import budget
 from .data import Dataset, Split, load_adult, load_compas, make_synthetic, split_dataset
 from .fair import train_ad, train_fc, train_lbc, train_rml_ad, train_rml_fc, train_rml_lbc
@@ -97,12 +97,7 @@ def run_experiment(
     if dataset not in DATASETS:
         raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
     names = parse_methods(methods)
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        seed_list = list(range(check_positive_int(seeds, "seeds")))
-    else:
-        seed_list = [check_positive_int(s, "seeds", minimum=0) for s in seeds]
-        if not seed_list:
-            raise ValueError("seeds is empty")
+    seed_list = as_seed_list(seeds)
     results = []
     for seed in tqdm(seed_list, desc=f"{dataset} seeds", disable=not progress):
         clean = DATASETS[dataset](seed)

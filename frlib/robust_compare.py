@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._validation import check_choice, check_method_names, check_positive_int, check_rate
+from ._validation import as_seed_list, check_choice, check_method_names, check_rate
 from .robust import (
     NOISE_KINDS,
     LabelledSplit,
@@ -160,12 +160,7 @@ def compare_methods(
     rate_list = [check_rate(r, "rates") for r in rates]
     if not rate_list:
         raise ValueError("rates is empty")
-    if isinstance(seeds, (int, np.integer)) and not isinstance(seeds, bool):
-        seed_list = list(range(check_positive_int(seeds, "seeds")))
-    else:
-        seed_list = [check_positive_int(s, "seeds", minimum=0) for s in seeds]
-        if not seed_list:
-            raise ValueError("seeds is empty")
+    seed_list = as_seed_list(seeds)
     config = config or digits_config()
     trained = dict(trained or {})
     for key, fit in trained.items():
