@@ -282,20 +282,19 @@ def initial_parameters(seed: int, n_features: int, fairness_inputs: int, hidden:
 def _grid_parameters(runs: Sequence[Run], n_datasets: int, n_features: int, eo: bool, hidden: int) -> dict[str, torch.Tensor]:
     """Every run's initial parameters, laid out for whole-grid computation.
 
-    Per-row tensors in the grid are (data set S, row n, run R); the parameters are stored so
-    that each player's forward pass is one matrix product or one broadcast:
+    Per-row tensors of the grid are (data set S, run R, row n), and D_R works on the S * R runs
+    as one batch of B matrices, so that each player's forward pass is one batched matrix product:
 
-    ====================  ==================  ==========================================
-    name                  shape               what
-    ====================  ==================  ==========================================
-    ``gen_w``, ``gen_b``  (S, d, R), (S,1,R)  generator: logit = X @ gen_w + gen_b
-    ``f_u``, ``f_v``,     (S, 1, R)           D_F: u * logit (+ v * y for eo) + b
+    ====================  =====================  ==================================================
+    name                  shape                  what
+    ====================  =====================  ==================================================
+    ``gen_w``, ``gen_b``  (S, R, d), (S, R, 1)   generator: logit = gen_w @ X^T + gen_b
+    ``f_u``, ``f_v``,     (S, R, 1)              D_F: u * logit (+ v * y for eo) + b
     ``f_b``
-    ``r_wx``              (S, d, R * H)       D_R's first layer on x: X @ r_wx
-    ``r_wl``, ``r_b1``,   (S, 1, R, H)        D_R's first layer on the label, its bias,
-    ``r_w2``                                  and the output layer
-    ``r_b2``              (S, 1, R)           D_R's output bias
-    ====================  ==================  ==========================================
+    ``r_w1``              (B, H, d + 2)          D_R's first layer on the rows [x, label, 1]: the
+                                                 feature weights, the label's weights, the bias
+    ``r_w2``, ``r_b2``    (B, H, 1), (B, 1, 1)   D_R's output layer
+    ====================  =====================  ==================================================
     """
     d, R, H = n_features, len(runs), hidden
     draws = [initial_parameters(run.seed, d, 2 if eo else 1, H) for run in runs]
@@ -303,22 +302,22 @@ def _grid_parameters(runs: Sequence[Run], n_datasets: int, n_features: int, eo: 
     def stacked(name: str) -> torch.Tensor:
         return torch.stack([draw[name] for draw in draws])  # (R, ...)
 
-    r_w1 = stacked("r_w1")  # (R, d + 1, H)
-    f_w = stacked("f_w")    # (R, 1 or 2)
-    layout = {
-        "gen_w": stacked("gen_w").T.reshape(1, d, R),
-        "gen_b": stacked("gen_b").reshape(1, 1, R),
-        "f_u": f_w[:, 0].reshape(1, 1, R),
-        "f_b": stacked("f_b").reshape(1, 1, R),
-        "r_wx": r_w1[:, :d, :].permute(1, 0, 2).reshape(1, d, R * H),
-        "r_wl": r_w1[:, d, :].reshape(1, 1, R, H),
-        "r_b1": stacked("r_b1").reshape(1, 1, R, H),
-        "r_w2": stacked("r_w2").reshape(1, 1, R, H),
-        "r_b2": stacked("r_b2").reshape(1, 1, R),
+    f_w = stacked("f_w")  # (R, 1 or 2)
+    per_dataset = {
+        "gen_w": stacked("gen_w"),
+        "gen_b": stacked("gen_b").reshape(R, 1),
+        "f_u": f_w[:, :1],
+        "f_b": stacked("f_b").reshape(R, 1),
+        "r_w1": torch.cat([stacked("r_w1"), stacked("r_b1").unsqueeze(1)], dim=1).transpose(1, 2),  # (R, H, d + 2)
+        "r_w2": stacked("r_w2").unsqueeze(-1),
+        "r_b2": stacked("r_b2").reshape(R, 1, 1),
     }
     if eo:
-        layout["f_v"] = f_w[:, 1].reshape(1, 1, R)
-    return {name: value.repeat(n_datasets, *[1] * (value.dim() - 1)).contiguous() for name, value in layout.items()}
+        per_dataset["f_v"] = f_w[:, 1:]
+    layout = {name: value.unsqueeze(0).repeat(n_datasets, *[1] * value.dim()) for name, value in per_dataset.items()}
+    for name in ("r_w1", "r_w2", "r_b2"):
+        layout[name] = layout[name].flatten(0, 1)  # (S, R, ...) -> (B, ...)
+    return {name: value.contiguous() for name, value in layout.items()}
 
 
 class _Adam:
@@ -344,51 +343,61 @@ class _Adam:
             param.addcdiv_(first, (second.sqrt() / bias_correction2_sqrt).add_(self.eps), value=-step_size)
 
 
-class _RobustnessPass(NamedTuple):
-    """D_R's forward pass on rows (X, label), kept for the backward pass."""
-
-    pre_activation: torch.Tensor  # (S, n, R, H)
-    hidden: torch.Tensor          # (S, n, R, H)
-    logit: torch.Tensor           # (S, n, R)
+LEAKY_SLOPE = 0.2  # D_R's LeakyReLU, as the authors'
 
 
-def _robustness_forward(p: dict[str, torch.Tensor], X: torch.Tensor, label: torch.Tensor) -> _RobustnessPass:
-    """D_R(x, label) = w2 . leaky_relu(W1 [x, label] + b1) + b2, before the sigmoid.
+class _GridRobustness:
+    """D_R for every run of a grid at once, on preallocated buffers.
 
-    X (S, n, d) is shared by the runs; label (S, n, R) is each run's label column.
+    D_R(x, label) = w2 . leaky_relu(W1 [x, label, 1]) + b2 (before the sigmoid); the bias of the
+    first layer is W1's last column, so the layer is one batched product. The rows are stored
+    transposed, ``rows`` (B, d + 2, N) for the B = S * R runs and N rows, and the hidden layer
+    as (B, H, N), so that every product reads long contiguous rows. The (B, H, N) tensors are
+    the only large ones of FR-Train; they are allocated once and overwritten in place (a fresh
+    multi-megabyte tensor per operation costs more than the arithmetic on it).
+
+    Backward: with s = leaky_relu'(pre) (1 or 0.2) and g = dLoss/dlogit, the first layer's
+    gradient is g * w2 * s; ``_slope_times`` forms q = g * s (one pass over the hidden layer) and
+    w2 is applied to the small results: dW1 = (rows q^T) * w2, dlabel = (w2 * W1[:, label]) . q.
     """
-    S, n, _ = X.shape
-    R, H = p["r_w2"].shape[2:]
-    pre = torch.bmm(X, p["r_wx"]).view(S, n, R, H)
-    pre.add_(p["r_b1"]).addcmul_(label.unsqueeze(-1), p["r_wl"])
-    hidden = F.leaky_relu(pre, 0.2)
-    logit = (hidden * p["r_w2"]).sum(-1) + p["r_b2"]
-    return _RobustnessPass(pre, hidden, logit)
 
+    def __init__(self, rows: torch.Tensor, hidden: int) -> None:
+        B, _, N = rows.shape
+        self.rows = rows
+        self.hidden = torch.empty(B, hidden, N)
+        self.slope_times_grad = torch.empty(B, hidden, N)
+        self.logit = torch.empty(B, 1, N)
 
-def _robustness_backward(p: dict[str, torch.Tensor], X: torch.Tensor, label: torch.Tensor,
-                         forward: _RobustnessPass, grad_logit: torch.Tensor) -> tuple[dict[str, torch.Tensor], torch.Tensor]:
-    """Gradients of a loss through D_R, given dLoss/dlogit (S, n, R).
+    def forward(self, p: dict[str, torch.Tensor]) -> torch.Tensor:
+        """D_R's logit on every row, (B, 1, N); keeps the hidden layer for a backward pass."""
+        torch.bmm(p["r_w1"], self.rows, out=self.hidden)
+        F.leaky_relu_(self.hidden, LEAKY_SLOPE)
+        torch.bmm(p["r_w2"].transpose(1, 2), self.hidden, out=self.logit)
+        return self.logit.add_(p["r_b2"])
 
-    Returns the gradients of D_R's parameters and dLoss/dlabel (S, n, R).
-    """
-    S, n, _ = X.shape
-    R, H = p["r_w2"].shape[2:]
-    grad_hidden = grad_logit.unsqueeze(-1) * p["r_w2"]
-    grad_pre = torch.ops.aten.leaky_relu_backward(grad_hidden, forward.pre_activation, 0.2, False)
-    grads = {
-        "r_wx": torch.bmm(X.transpose(1, 2), grad_pre.view(S, n, R * H)),
-        "r_wl": (label.unsqueeze(-1) * grad_pre).sum(1, keepdim=True),
-        "r_b1": grad_pre.sum(1, keepdim=True),
-        "r_w2": (grad_logit.unsqueeze(-1) * forward.hidden).sum(1, keepdim=True),
-        "r_b2": grad_logit.sum(1, keepdim=True),
-    }
-    grad_label = (grad_pre * p["r_wl"]).sum(-1)
-    return grads, grad_label
+    def _slope_times(self, grad_logit: torch.Tensor) -> torch.Tensor:
+        """q = dLoss/dlogit * leaky_relu'(pre), (B, H, N), in a preallocated buffer."""
+        return torch.ops.aten.leaky_relu_backward.grad_input(
+            grad_logit, self.hidden, LEAKY_SLOPE, True, grad_input=self.slope_times_grad)
+
+    def parameter_grads(self, p: dict[str, torch.Tensor], grad_logit: torch.Tensor) -> dict[str, torch.Tensor]:
+        """Gradients of D_R's parameters after :meth:`forward`, given dLoss/dlogit (B, 1, N)."""
+        grad_w2 = torch.bmm(self.hidden, grad_logit.transpose(1, 2))
+        q = self._slope_times(grad_logit)
+        return {
+            "r_w1": torch.bmm(q, self.rows.transpose(1, 2)).mul_(p["r_w2"]),
+            "r_w2": grad_w2,
+            "r_b2": grad_logit.sum(-1, keepdim=True),
+        }
+
+    def label_grad(self, p: dict[str, torch.Tensor], grad_logit: torch.Tensor, label_row: int) -> torch.Tensor:
+        """dLoss/dlabel (B, 1, N) after :meth:`forward`, given dLoss/dlogit (B, 1, N)."""
+        q = self._slope_times(grad_logit)
+        return torch.bmm((p["r_w2"] * p["r_w1"][:, :, label_row:label_row + 1]).transpose(1, 2), q)
 
 
 def _fairness_logit(p: dict[str, torch.Tensor], logit: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-    """D_F before the sigmoid: u * logit + b (dp), or u * logit + v * y + b (eo). (S, n, R)."""
+    """D_F before the sigmoid: u * logit + b (dp), or u * logit + v * y + b (eo). (S, R, n)."""
     out = logit * p["f_u"] + p["f_b"]
     if y is not None:
         out = out + y * p["f_v"]
@@ -396,8 +405,8 @@ def _fairness_logit(p: dict[str, torch.Tensor], logit: torch.Tensor, y: torch.Te
 
 
 def _entropy(z: torch.Tensor) -> torch.Tensor:
-    """H(Z) in nats of each data set's binary z (S, n, 1): (S, 1)."""
-    q = z.mean(1).clamp(1e-12, 1 - 1e-12)
+    """H(Z) in nats of each data set's binary z (S, 1, n): (S, 1)."""
+    q = z.mean(-1).clamp(1e-12, 1 - 1e-12)
     return -(q * q.log() + (1 - q) * (1 - q).log())
 
 
@@ -408,9 +417,50 @@ def _bce_with_logits(logit: torch.Tensor, target: torch.Tensor | float) -> torch
     return F.binary_cross_entropy_with_logits(logit, target.expand_as(logit), reduction="none")
 
 
-def _generator_logit(p: dict[str, torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-    """logit = X w + b for every run: (S, n, R)."""
-    return torch.bmm(X, p["gen_w"]) + p["gen_b"]
+def _generator_logit(p: dict[str, torch.Tensor], X_t: torch.Tensor) -> torch.Tensor:
+    """logit = w . x + b for every run and row: (S, R, n), from X^T (S, d, n)."""
+    return torch.baddbmm(p["gen_b"], p["gen_w"], X_t)
+
+
+def _robustness_rows(X_val: torch.Tensor, y_val: torch.Tensor, X: torch.Tensor, R: int) -> torch.Tensor:
+    """D_R's input rows [x, label, 1] for every run, transposed: (S, R, d + 2, n_val + n).
+
+    The first n_val rows are the clean validation rows with their label coded -1 / +1; the
+    other n are the training rows, whose label (index d) holds the generator's logit and is
+    refreshed whenever the generator moves.
+    """
+    S, n_val, d = X_val.shape
+    n = X.shape[1]
+    rows = torch.ones(S, R, d + 2, n_val + n)
+    rows[:, :, :d, :n_val] = X_val.transpose(1, 2).unsqueeze(1)
+    rows[:, :, d, :n_val] = (2 * y_val - 1).unsqueeze(1)
+    rows[:, :, :d, n_val:] = X.transpose(1, 2).unsqueeze(1)
+    return rows
+
+
+def _is_recorded(epoch: int, settings: FRTrainSettings) -> bool:
+    return epoch % settings.record_every == 0 or epoch == settings.epochs - 1
+
+
+def _next_generator_step(epoch: int, settings: FRTrainSettings) -> int:
+    """The epoch of the generator's next step after ``epoch``: every epoch of the warm-up, then every k."""
+    if epoch + 1 < settings.warmup_epochs:
+        return epoch + 1
+    first = max(epoch + 1, settings.warmup_epochs)
+    return -(-first // settings.k) * settings.k
+
+
+def _generator_loss_read(epoch: int, settings: FRTrainSettings) -> bool:
+    """Whether the loss of the generator's step at ``epoch`` is ever read.
+
+    It is read by the recorded epochs up to the next step (the history carries the last step's
+    loss) and by the reweighting if the next step refreshes the weights (a = sigmoid(L_G / L_DR
+    - 3)). Other steps need the loss's gradient only, which is written out.
+    """
+    following = _next_generator_step(epoch, settings)
+    if following < settings.epochs and following % settings.reweight_every == 0:
+        return True
+    return any(_is_recorded(e, settings) for e in range(epoch, min(following, settings.epochs)))
 
 
 def train_frtrain_grid(
@@ -460,100 +510,113 @@ def train_frtrain_grid(
     n_val = Xv.shape[1]
     eo = settings.fairness == "eo"
     p = _grid_parameters(runs, S, d, eo, settings.hidden_robustness)
-    X_t = X.transpose(1, 2)
+    X_t = X.transpose(1, 2).contiguous()  # (S, d, n)
     opt_g = _Adam([p["gen_w"], p["gen_b"]], lr=settings.lr_generator)
     fairness_names = ("f_u", "f_v", "f_b") if eo else ("f_u", "f_b")
-    robustness_names = ("r_wx", "r_wl", "r_b1", "r_w2", "r_b2")
+    robustness_names = ("r_w1", "r_w2", "r_b2")
 
-    lambda_f = torch.tensor([r.lambda_f for r in runs]).view(1, 1, R)
-    lambda_r = torch.tensor([r.lambda_r for r in runs]).view(1, 1, R)
+    lambda_f = torch.tensor([r.lambda_f for r in runs]).view(1, R, 1)
+    lambda_r = torch.tensor([r.lambda_r for r in runs]).view(1, R, 1)
     label_weight = 1 - lambda_f - lambda_r
-    y_rows, z_rows = y.unsqueeze(-1), z.unsqueeze(-1)  # (S, n, 1), broadcast over the runs
+    y_rows, z_rows = y.unsqueeze(1), z.unsqueeze(1)  # (S, 1, n), broadcast over the runs
     y_sign = 2 * y_rows - 1
     y_fair = y_rows if eo else None
-    clean_label = (2 * yv - 1).unsqueeze(-1).expand(S, n_val, R)  # clean rows: the label as -1 / +1
     h_z = _entropy(z_rows)
     log2 = math.log(2.0)
 
-    example_weights = torch.ones(S, n, R)
-    last_generator_loss = torch.zeros(S, R)
+    # D_R sees the clean rows (target 1) and the generated rows (target 0) in one batch; its
+    # loss 0.5 * (mean over clean + mean over generated) has dLoss/dlogit = (sigmoid - target) *
+    # row_scale (section 3.2).
+    rows = _robustness_rows(Xv, yv, X, R)
+    robustness = _GridRobustness(rows.view(S * R, d + 2, n_val + n), settings.hidden_robustness)
+    target = torch.cat([torch.ones(n_val), torch.zeros(n)]).view(1, 1, -1)
+    row_scale = torch.cat([torch.full((n_val,), 0.5 / n_val), torch.full((n,), 0.5 / n)]).view(1, 1, -1)
+    generated_only = torch.cat([torch.zeros(n_val), torch.full((n,), 1.0 / n)]).view(1, 1, -1)
+
+    example_weights = torch.ones(S, R, n)
+    loss = last_generator_loss = torch.zeros(S, R)
     records: dict[str, list[torch.Tensor]] = {k: [] for k in ("generator", "fairness", "robustness", "label", "mi_z_yhat", "mi_clean")}
     recorded_epochs = []
 
+    logit = _generator_logit(p, X_t)
+    rows[:, :, d, n_val:] = logit
     for epoch in range(settings.epochs):
-        record = epoch % settings.record_every == 0 or epoch == settings.epochs - 1
+        record = _is_recorded(epoch, settings)
         warmup = epoch < settings.warmup_epochs
         game = not warmup and epoch % settings.k == 0
         reweight = game and epoch % settings.reweight_every == 0
-        logit = _generator_logit(p, X)
 
         # D_F: predict z from the generator's output (section 3.1); one SGD step on its BCE.
         f_logit = _fairness_logit(p, logit, y_fair)
         if record:
-            fairness_loss = _bce_with_logits(f_logit, z_rows).mean(1)
-        grad_f = (torch.sigmoid(f_logit) - z_rows) / n
-        grads = {"f_u": (grad_f * logit).sum(1, keepdim=True), "f_b": grad_f.sum(1, keepdim=True)}
+            fairness_loss = _bce_with_logits(f_logit, z_rows).mean(-1)
+        grad_f = torch.sigmoid(f_logit).sub_(z_rows).div_(n)
+        grads = {"f_u": torch.linalg.vecdot(grad_f, logit).unsqueeze(-1), "f_b": grad_f.sum(-1, keepdim=True)}
         if eo:
-            grads["f_v"] = (grad_f * y_rows).sum(1, keepdim=True)
+            grads["f_v"] = torch.linalg.vecdot(grad_f, y_rows).unsqueeze(-1)
         for name in fairness_names:
             p[name].add_(grads[name], alpha=-settings.lr_fairness)
 
         # D_R: clean validation rows (target 1) vs training rows labelled by the generator
         # (target 0), loss 0.5 * (clean + generated) (section 3.2); one SGD step.
-        clean = _robustness_forward(p, Xv, clean_label)
-        generated = _robustness_forward(p, X, logit)
+        r_logit = robustness.forward(p)
         if record or reweight:
-            robustness_loss = 0.5 * (_bce_with_logits(clean.logit, 1.0).mean(1) + _bce_with_logits(generated.logit, 0.0).mean(1))
-        grads_clean, _ = _robustness_backward(p, Xv, clean_label, clean, 0.5 * (torch.sigmoid(clean.logit) - 1) / n_val)
-        grads_generated, _ = _robustness_backward(p, X, logit, generated, 0.5 * torch.sigmoid(generated.logit) / n)
+            bce = _bce_with_logits(r_logit, target.expand_as(r_logit))[:, 0]
+            robustness_loss = 0.5 * (bce[:, :n_val].mean(1) + bce[:, n_val:].mean(1)).view(S, R)
+        grads = robustness.parameter_grads(p, torch.sigmoid(r_logit).sub_(target).mul_(row_scale))
         for name in robustness_names:
-            p[name].add_(grads_clean[name] + grads_generated[name], alpha=-settings.lr_robustness)
+            p[name].add_(grads[name], alpha=-settings.lr_robustness)
 
         if warmup:
             # 0.1 * BCE((tanh(logit) + 1) / 2, y): its gradient in the logit is
             # 0.1 * (tanh(logit) - (2y - 1)) / n. (torch's BCE clamps the log at -100.)
             t = torch.tanh(logit)
-            loss = -0.1 * torch.log((1 + y_sign * t) / 2).clamp_min(-100).mean(1)
-            grad_logit = 0.1 * (t - y_sign) / n
+            if _generator_loss_read(epoch, settings):
+                loss = -0.1 * torch.log((1 + y_sign * t) / 2).clamp_min(-100).mean(-1)
+            grad_logit = t.sub_(y_sign).mul_(0.1 / n)
         elif game:
             # The generator's step (section 3.3), against the discriminators just updated.
-            fooled = _robustness_forward(p, X, logit)
+            # D_R runs on every row, the clean ones get no gradient (generated_only).
+            fooled = robustness.forward(p)
+            fooled_logit = fooled[:, 0, n_val:].view(S, R, n)
             if reweight:
-                a = torch.sigmoid(last_generator_loss / robustness_loss - 3).unsqueeze(1)
-                example_weights = a * torch.sigmoid(fooled.logit) + (1 - a)
+                a = torch.sigmoid(last_generator_loss / robustness_loss - 3).unsqueeze(-1)
+                example_weights = a * torch.sigmoid(fooled_logit) + (1 - a)
             f_logit = _fairness_logit(p, logit, y_fair)
             w = example_weights
-            loss = (label_weight[0] * (_bce_with_logits(logit, y_rows) * w).mean(1)
-                    - lambda_f[0] * (_bce_with_logits(f_logit, z_rows) * w).mean(1)
-                    - lambda_r[0] * _bce_with_logits(fooled.logit, 0.0).mean(1))
-            _, grad_label = _robustness_backward(p, X, logit, fooled, torch.sigmoid(fooled.logit) / n)
+            if _generator_loss_read(epoch, settings):
+                loss = (label_weight[..., 0] * (_bce_with_logits(logit, y_rows) * w).mean(-1)
+                        - lambda_f[..., 0] * (_bce_with_logits(f_logit, z_rows) * w).mean(-1)
+                        - lambda_r[..., 0] * _bce_with_logits(fooled_logit, 0.0).mean(-1))
+            grad_label = robustness.label_grad(p, torch.sigmoid(fooled).mul_(generated_only), label_row=d)
             grad_logit = (
                 label_weight * w * (torch.sigmoid(logit) - y_rows) / n
                 - lambda_f * w * (torch.sigmoid(f_logit) - z_rows) * p["f_u"] / n
-                - lambda_r * grad_label
+                - lambda_r * grad_label[:, 0, n_val:].view(S, R, n)
             )
-        if warmup or game:
-            opt_g.step([torch.bmm(X_t, grad_logit), grad_logit.sum(1, keepdim=True)])
-            last_generator_loss = loss
 
         if record:
             recorded_epochs.append(epoch)
-            records["generator"].append(last_generator_loss)
+            records["generator"].append(loss if warmup or game else last_generator_loss)
             records["fairness"].append(fairness_loss)
             records["robustness"].append(robustness_loss)
-            records["label"].append(_bce_with_logits(logit, y_rows).mean(1))
+            records["label"].append(_bce_with_logits(logit, y_rows).mean(-1))
             records["mi_z_yhat"].append(h_z - fairness_loss)
             records["mi_clean"].append(log2 - robustness_loss)
+        if warmup or game:
+            opt_g.step([torch.bmm(grad_logit, X), grad_logit.sum(-1, keepdim=True)])
+            last_generator_loss = loss
+            logit = _generator_logit(p, X_t)
+            rows[:, :, d, n_val:] = logit
 
-    final_logit = _generator_logit(p, X)
-    clean_score = torch.sigmoid(_robustness_forward(p, X, final_logit).logit)
+    clean_score = torch.sigmoid(robustness.forward(p)[:, 0, n_val:]).reshape(S, R, n)
     return FRTrainGridResult(
         runs=runs,
         settings=settings,
-        weight=p["gen_w"].transpose(1, 2).numpy().astype(float),
-        bias=p["gen_b"][:, 0, :].numpy().astype(float),
-        example_weights=example_weights.transpose(1, 2).numpy().astype(float),
-        clean_score=clean_score.transpose(1, 2).numpy().astype(float),
+        weight=p["gen_w"].numpy().astype(float),
+        bias=p["gen_b"][..., 0].numpy().astype(float),
+        example_weights=example_weights.numpy().astype(float),
+        clean_score=clean_score.numpy().astype(float),
         history={k: torch.stack(v).numpy().astype(float) for k, v in records.items()},
         epochs_recorded=np.array(recorded_epochs),
     )
