@@ -105,3 +105,36 @@ def plot_linear_boundary(
     ax.set_xlim(x_low, x_high)
     ax.set_ylim(y_low, y_high)
     return ax
+
+
+FAMILY_COLORS = {"plain": "tab:gray", "robust-only": "tab:purple", "fair-only": "tab:orange",
+                 "two-step": "tab:green", "fair and robust": "tab:red"}
+
+
+def plot_accuracy_vs_di(table: Any, data: str, ax: plt.Axes | None = None, *, paper: bool = True) -> plt.Axes:
+    """Accuracy against DI, one point per method, for the rows of one column ("clean" or "poisoned").
+
+    ``table`` is :func:`frlib.paper.compare_with_paper`'s DataFrame: our means with error bars
+    (one standard deviation over the seeds) as filled points coloured by family, and, with
+    ``paper=True``, the paper's numbers as hollow points joined to ours by a thin line. The
+    upper right corner is fair and accurate; the dotted line marks the 80% rule (DI = 0.8).
+    """
+    missing = {"method", "family", "data", "acc_mean", "acc_std", "di_mean", "di_std", "paper_acc", "paper_di"} - set(getattr(table, "columns", ()))
+    if missing:
+        raise ValueError(f"table must come from frlib.paper.compare_with_paper; it lacks {sorted(missing)}")
+    rows = table[table["data"] == data]
+    if rows.empty:
+        raise ValueError(f"table has no rows with data == {data!r}; it has {sorted(set(table['data']))}")
+    ax = ax or plt.gca()
+    for _, row in rows.iterrows():
+        color = FAMILY_COLORS.get(row["family"], "black")
+        ax.errorbar(row["di_mean"], row["acc_mean"], xerr=row["di_std"], yerr=row["acc_std"], fmt="o", color=color, capsize=2)
+        ax.annotate(row["method"], (row["di_mean"], row["acc_mean"]), textcoords="offset points", xytext=(4, 4), fontsize=8)
+        if paper and np.isfinite(row["paper_acc"]):
+            ax.plot(row["paper_di"], row["paper_acc"], "o", mfc="none", color=color)
+            ax.plot([row["di_mean"], row["paper_di"]], [row["acc_mean"], row["paper_acc"]], "-", color=color, lw=0.5)
+    ax.axvline(0.8, color="black", ls=":", lw=1)
+    ax.set_xlabel("disparate impact (test)")
+    ax.set_ylabel("accuracy (test)")
+    ax.set_title(f"{data} training labels" + (" (hollow: paper)" if paper else ""))
+    return ax

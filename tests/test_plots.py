@@ -145,3 +145,26 @@ def test_plot_linear_boundary_accepts_a_trained_torch_weight():
 
 def test_group_colours_are_distinct():
     assert set(GROUP_COLORS) == {0, 1} and GROUP_COLORS[0] != GROUP_COLORS[1]
+
+
+def test_plot_accuracy_vs_di_draws_ours_and_the_papers_points():
+    import matplotlib.pyplot as plt
+
+    from frlib import paper, plots
+
+    rows = [
+        {"method": "LR", "data": "poisoned", "acc_mean": 0.81, "acc_std": 0.01, "di_mean": 0.39, "di_std": 0.03},
+        {"method": "FR-Train", "data": "poisoned", "acc_mean": 0.81, "acc_std": 0.01, "di_mean": 0.83, "di_std": 0.02},
+        {"method": "FR-Train", "data": "clean", "acc_mean": 0.81, "acc_std": 0.01, "di_mean": 0.82, "di_std": 0.04},
+    ]
+    table = paper.compare_with_paper(rows)
+    fig, ax = plt.subplots()
+    plots.plot_accuracy_vs_di(table, "poisoned", ax)
+    hollow = [line for line in ax.lines if line.get_markerfacecolor() == "none"]
+    assert sorted((line.get_xdata()[0], line.get_ydata()[0]) for line in hollow) == [(0.446, 0.819), (0.827, 0.814)]
+    assert [text.get_text() for text in ax.texts] == ["LR", "FR-Train"]
+    with pytest.raises(ValueError, match="no rows with data == 'dirty'"):
+        plots.plot_accuracy_vs_di(table, "dirty", ax)
+    with pytest.raises(ValueError, match="compare_with_paper"):
+        plots.plot_accuracy_vs_di(table.drop(columns="paper_di"), "clean", ax)
+    plt.close(fig)
