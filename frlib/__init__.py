@@ -14,7 +14,8 @@ module                 what it holds                                          le
 ``robust``             label noise defences on digits and synthetic data      03
 ``robust_*``           transition, loss, selection, RML, comparison           03
 ``fair``               fair training: methods, knob rule, table methods       04
-``fair_*``             reweighing, FC, LBC, AD, post-processing               04
+``fair_*``             reweighing, FC, LBC, AD, post-processing;              04, 09
+                       noisy sensitive attributes, fair and robust selection
 ``mi``                 entropy, MI, discriminator and variational estimates   05
 ``frtrain``            FR-Train as a batched grid of configurations           06, 07
 ``frtrain_reference``  FR-Train one configuration at a time, autograd         06
