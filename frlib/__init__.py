@@ -19,8 +19,11 @@ module                 what it holds                                          le
 ``mi``                 entropy, MI, discriminator and variational estimates   05
 ``frtrain``            FR-Train as a batched grid of configurations           06, 07
 ``frtrain_reference``  FR-Train one configuration at a time, autograd         06
+``paper``              the paper's published tables, ours next to them        07
+``crowd``, ``crowd_*`` crowd workers, majority vote, Dawid-Skene, the authors' 08
+                       crowdsourcing files
 ``experiments``        the paper's clean / poisoned protocol over seeds       02-07
-``plots``              figures shared by several lessons                      01, 02
+``plots``              figures shared by several lessons                      01, 02, 07
 ``environment``        the environment check of lesson 00                     00
 ``grading``            the checks that exercise test cells call               01-
 ``exercises``          writes exercises/ from solutions/ as nbgrader would    01-
