@@ -676,7 +676,7 @@ def train_frtrain_paper(train: Dataset, val: Dataset, seed: int, poisoned: bool 
     poisoned data (10,000 epochs, k = 5, lambda_r = 0.4); :func:`frlib.experiments.run_experiment`
     says which column it trains for. lambda_f is :data:`TABLE_LAMBDAS` (0.75 clean, 0.44
     poisoned), calibrated on other data seeds to the paper's DI (the paper's own table points,
-    0.85 and 0.52, give our implementation a DI about 0.03-0.05 higher). The quick setting trains
+    0.85 and 0.52, give our implementation a DI 0.01-0.06 higher). The quick setting trains
     fewer epochs. Returns a predictor ``X -> {0, 1}``.
     """
     column = "poisoned" if poisoned else "clean"
