@@ -1,6 +1,6 @@
 """Calibrate FR-Train's lambda_f for the synthetic table on data seeds the table never uses.
 
-Usage (inside the course environment, about 5 minutes on 2 cores):
+Usage (inside the course environment, about 4 minutes on one core):
 
     .venv/bin/python scripts/calibrate_frtrain.py [--seeds 100-109] [--inits 0,1]
 
@@ -55,7 +55,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seeds", default="100-109", help="calibration data seeds, e.g. 100-109")
     parser.add_argument("--inits", default="0,1", help="initialisation seeds of every run")
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1, help="torch threads (default 1: more are slower on these small tensors)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     seeds, inits = _seed_range(args.seeds), [int(v) for v in args.inits.split(",")]
