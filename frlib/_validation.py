@@ -104,14 +104,18 @@ def check_both_groups(z: np.ndarray, name: str = "z") -> None:
             raise ValueError(f"{name} has no members in group {group}; both groups 0 and 1 are needed")
 
 
-def check_rate(rate: Any, name: str = "rate") -> float:
-    """A number in [0, 1]."""
+def check_rate(rate: Any, name: str = "rate", *, below: float | None = None, why: str = "") -> float:
+    """A number in [0, 1], or in [0, below) when ``below`` is given (``why`` then says why)."""
+    interval = "[0, 1]" if below is None else f"[0, {below:g})"
     if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1], got {rate!r}")
-    rate = float(rate)
-    if not 0.0 <= rate <= 1.0:  # also rejects NaN
-        raise ValueError(f"{name} must be in [0, 1], got {rate}")
-    return rate
+        raise TypeError(f"{name} must be a number in {interval}, got {rate!r}")
+    value = float(rate)
+    if below is None:
+        if not 0.0 <= value <= 1.0:  # also rejects NaN
+            raise ValueError(f"{name} must be in [0, 1], got {value}")
+    elif not 0.0 <= value < below:  # also rejects NaN
+        raise ValueError(f"{name} must be in {interval}, got {rate!r}" + (f": {why}" if why else ""))
+    return value
 
 
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:

@@ -56,7 +56,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_binary, check_positive_int
+from ._validation import as_binary, check_positive_int, check_rate
 from .fair_common import DEFAULT_L2, check_fairness_data, check_nonnegative_number
 from .fair_constraints import fc_path, unconstrained_covariance
 from .models import LogisticRegression, predict
@@ -70,15 +70,8 @@ def check_group_flip_rate(rate: Any, name: str) -> float:
     swapped more often than not; the correction divides by 1 - alpha - beta, which must stay
     positive.
     """
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 0.5), got {rate!r}")
-    value = float(rate)
-    if not 0.0 <= value < 0.5:  # also rejects NaN
-        raise ValueError(
-            f"{name} must be in [0, 0.5), got {rate!r}: it is the probability that a member's "
-            "recorded group is the other one, and at 0.5 or more the record carries no information"
-        )
-    return value
+    return check_rate(rate, name, below=0.5, why="it is the probability that a member's recorded group is "
+                      "the other one, and at 0.5 or more the record carries no information")
 
 
 def _check_share(share: Any, name: str) -> float:
@@ -91,13 +84,7 @@ def _check_share(share: Any, name: str) -> float:
 
 
 def _check_mixture(alpha: Any, beta: Any) -> tuple[float, float]:
-    values = []
-    for name, value in (("alpha", alpha), ("beta", beta)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise TypeError(f"{name} must be a number in [0, 1), got {value!r}")
-        if not 0.0 <= float(value) < 1.0:
-            raise ValueError(f"{name} must be in [0, 1), got {value!r}")
-        values.append(float(value))
+    values = [check_rate(alpha, "alpha", below=1.0), check_rate(beta, "beta", below=1.0)]
     if values[0] + values[1] >= 1.0:
         raise ValueError(
             f"alpha + beta must be below 1, got {values[0]} + {values[1]}: at 1 the recorded groups "

@@ -26,21 +26,14 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validation import check_positive_int
+from ._validation import check_positive_int, check_rate
 from .robust import RobustFit, TrainConfig, check_training_data, cross_entropy, digits_config, make_network
 
 
 def check_forget_rate(forget_rate: Any, name: str = "forget_rate") -> float:
     """A number in [0, 1): the share of examples a selection method leaves out (it must keep some)."""
-    if isinstance(forget_rate, bool) or not isinstance(forget_rate, numbers.Real):
-        raise TypeError(f"{name} must be a number in [0, 1), got {forget_rate!r}")
-    rate = float(forget_rate)
-    if not 0.0 <= rate < 1.0:  # also rejects NaN
-        raise ValueError(
-            f"{name} must be in [0, 1), got {forget_rate!r}: it is the share of examples left out "
-            "(set it to the estimated noise rate); at 1 or more nothing would be left to train on"
-        )
-    return rate
+    return check_rate(forget_rate, name, below=1.0, why="it is the share of examples left out (set it to the "
+                      "estimated noise rate); at 1 or more nothing would be left to train on")
 
 
 def forget_rate_schedule(epochs: int, forget_rate: float, warmup_epochs: int) -> np.ndarray:
