@@ -58,7 +58,7 @@ $(STAMP): requirements.lock pyproject.toml
 html: $(STAMP)
 	$(BIN)/python scripts/render_html.py notebooks/*.ipynb
 
-# The student copies of the graded exercises, written from solutions/ (see frlib/exercises.py).
+# The student copies of the graded exercises, written from solutions/ (see frlib/course/exercises.py).
 exercises: $(STAMP)
 	$(BIN)/python -m frlib exercises build
 

@@ -5,7 +5,7 @@ trains each method on clean and on poisoned training labels (the paper's attack)
 seeds, prints the table and optionally writes its rows as JSON.
 
 ``python -m frlib exercises build [--check] [--solutions DIR] [--exercises DIR]`` writes the
-student copies ``exercises/`` from ``solutions/`` as nbgrader would (see :mod:`frlib.exercises`);
+student copies ``exercises/`` from ``solutions/`` as nbgrader would (see :mod:`frlib.course.exercises`);
 with ``--check`` it writes nothing and exits 1 when ``exercises/`` is out of date.
 """
 
@@ -20,7 +20,7 @@ from typing import Sequence
 
 import torch
 
-from . import exercises, experiments
+from . import experiments
 from .config import quick_mode
 
 
@@ -94,6 +94,10 @@ def _table(args: argparse.Namespace) -> int:
 
 
 def _exercises_build(args: argparse.Namespace) -> int:
+    # Imported here, not at start-up: the builder needs nbformat, which only the course's and the
+    # tests' environments install; ``python -m frlib table`` must run without it.
+    from .course import exercises
+
     try:
         report = exercises.build(args.solutions, args.exercises, check=args.check)
     except exercises.ExerciseError as error:

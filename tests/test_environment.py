@@ -8,7 +8,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from frlib import environment
+from frlib.course import environment
 
 ROOT = Path(__file__).resolve().parent.parent
 

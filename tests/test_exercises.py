@@ -1,4 +1,4 @@
-"""exercises/ is generated from solutions/ exactly as nbgrader would (frlib.exercises).
+"""exercises/ is generated from solutions/ exactly as nbgrader would (frlib.course.exercises).
 
 * the repository's exercises/ is up to date (``python -m frlib exercises build --check``);
 * --check finds changed solutions, hand-edited, missing and extra exercise notebooks, and the
@@ -25,8 +25,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from frlib import cli, exercises
-from frlib.exercises import CODE_STUB, TEXT_STUB, ExerciseError
+from frlib import cli
+from frlib.course import exercises
+from frlib.course.exercises import CODE_STUB, TEXT_STUB, ExerciseError
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTIONS = ROOT / "solutions"
@@ -94,7 +95,7 @@ raise NotImplementedError()
 print("defined")'''
 
 TEST_CELL = '''\
-from frlib.grading import check_value
+from frlib.course.grading import check_value
 check_value("1.a", selection_rate([1, 0, 1, 1]), expected=0.75)
 ### BEGIN HIDDEN TESTS
 check_value("1.a", selection_rate([0, 0]), expected=0.0)
@@ -107,7 +108,7 @@ for case in [[1], [1, 1]]:
 print("all visible checks passed")'''
 
 TEST_CELL_STUDENT = '''\
-from frlib.grading import check_value
+from frlib.course.grading import check_value
 check_value("1.a", selection_rate([1, 0, 1, 1]), expected=0.75)
 for case in [[1], [1, 1]]:
     pass

@@ -1,4 +1,4 @@
-"""frlib.grading: every check, every way an answer can fail, and what a learner sees in Jupyter."""
+"""frlib.course.grading: every check, every way an answer can fail, and what a learner sees in Jupyter."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 import torch
 from nbclient import NotebookClient
 
-from frlib import grading
-from frlib.grading import AnswerError
+from frlib.course import grading
+from frlib.course.grading import AnswerError
 
 
 @contextlib.contextmanager
@@ -37,6 +37,17 @@ def _grading_threads():
 def test_docstring_examples():
     result = doctest.testmod(grading, optionflags=doctest.ELLIPSIS)
     assert result.attempted >= 5 and result.failed == 0
+
+
+def test_exercise_notebooks_handed_out_earlier_still_import_frlib_grading():
+    # They write `from frlib import grading`: the one old name frlib keeps.
+    import frlib
+
+    namespace: dict = {}
+    exec("from frlib import grading", namespace)
+    assert namespace["grading"] is grading is frlib.grading
+    with pytest.raises(AttributeError, match="no attribute 'exercises'"):
+        frlib.exercises  # noqa: B018 (other old names are gone: frlib.course.exercises)
 
 
 def test_answer_error_is_an_assertion_error_that_renders_as_its_message():

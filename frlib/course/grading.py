@@ -37,7 +37,7 @@ Question 1.b: correct on 1 case.
 >>> check_value("1.a", 0.25, expected=0.5, hint="a rate, not a count")
 Traceback (most recent call last):
 ...
-frlib.grading.AnswerError: Question 1.a: the answer is not right: expected 0.5, got 0.25.
+frlib.course.grading.AnswerError: Question 1.a: the answer is not right: expected 0.5, got 0.25.
 Hint: a rate, not a count
 """
 
@@ -154,7 +154,7 @@ def compare(
     >>> compare("2.b", [0.1, 0.9], [0.9, 0.1])  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    frlib.grading.AnswerError: Question 2.b: the answer has the right values in the wrong order: ...
+    frlib.course.grading.AnswerError: Question 2.b: the answer has the right values in the wrong order: ...
     """
     __tracebackhide__ = True  # noqa: F841
     if actual is None:

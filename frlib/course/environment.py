@@ -21,7 +21,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 MIN_PYTHON = (3, 10)
-LOCK_FILE = Path(__file__).resolve().parent.parent / "requirements.lock"
+LOCK_FILE = Path(__file__).resolve().parents[2] / "requirements.lock"
 
 
 def declared_requirements(extras: tuple[str, ...] = ("course",)) -> list[Requirement]:
