@@ -31,7 +31,7 @@ from .metrics import accuracy, disparate_impact
 from .models import fit_logistic_regression, predict
 from .frtrain import train_frtrain_paper
 from .poison import poison_split
-from .robust_rml import train_rml
+from .robust import train_rml
 
 # A method trains on (training set, clean validation set, seed) and returns a predictor
 # mapping a feature matrix to {0, 1} predictions.

@@ -21,7 +21,7 @@ weights. This module adds what the FR-Train paper's table needs (Roh et al. 2020
   does, the setting with the highest validation DI** (:func:`frlib.fair_common.choose_setting`);
 * the **fair-only** methods of the table, ``FC``, ``LBC`` and ``AD`` (:func:`train_fc`, ...),
   and the **two-step** baselines ``RML+FC``, ``RML+LBC``, ``RML+AD``: first RML (learning to
-  reweight against the clean validation set, :mod:`frlib.robust_rml`) gives every training
+  reweight against the clean validation set, :mod:`frlib.robust.rml`) gives every training
   example a weight, then the fair method trains with those weights in its classification loss,
   its fairness term measured on all training examples alike (:func:`train_rml_fc`, ...; why:
   :mod:`frlib.fair_common` and lesson 04, section 9). All have the signature of
@@ -215,14 +215,13 @@ def _fingerprint(*arrays: np.ndarray) -> str:
 def rml_weights(train: Dataset, val: Dataset, seed: int = 0) -> np.ndarray:
     """RML's example weights (mean 1) for ``train``, learned against the clean set ``val``.
 
-    :func:`frlib.robust_rml.fit_rml` with the configuration of the table's ``"RML"`` method
+    :func:`frlib.robust.rml.fit_rml` with the configuration of the table's ``"RML"`` method
     (logistic regression, :func:`frlib.robust.synthetic_config`; in the quick setting at most
     100 epochs, so that the two-step baselines stay fast on AdultCensus); the weight of an
     example is its learning-to-reweight weight averaged over training (Ren et al. 2018). The
     three two-step baselines of one training set share one computation (a small cache).
     """
-    from .robust import synthetic_config
-    from .robust_rml import fit_rml
+    from .robust import fit_rml, synthetic_config
 
     if not isinstance(train, Dataset) or not isinstance(val, Dataset):
         raise TypeError("train and val must be frlib.data.Dataset objects")

@@ -65,7 +65,7 @@ from .fair_common import (
     params_to_model,
 )
 from .models import LogisticRegression, predict
-from .robust_selection import check_forget_rate
+from .robust import check_forget_rate
 
 # The table's setting: the paper's attack flips 10% of the labels, and the method is told so.
 ASSUMED_NOISE_RATE = 0.1

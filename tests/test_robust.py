@@ -18,50 +18,48 @@ from frlib import experiments
 from frlib.config import quick_mode
 from frlib.poison import poison_split
 from frlib.robust import (
+    ROBUST_METHODS,
     LabelledSplit,
+    NoiseAdaptationLayer,
     RobustFit,
     TrainConfig,
     add_label_noise,
+    backward_corrected_loss,
+    bootstrap_loss,
+    check_invertible,
+    compare_methods,
     detection_scores,
     digits_config,
-    fit_plain,
-    from_dataset_split,
-    load_digits_split,
-    make_network,
-    memorization_curves,
-    noise_matrix,
-    predict_proba,
-    synthetic_config,
-    train_network,
-)
-from frlib.robust_compare import (
-    ROBUST_METHODS,
-    compare_methods,
-    evaluate_fit,
-    make_task,
-    summarize_comparison,
-)
-from frlib.robust_loss import bootstrap_loss, fit_bootstrap, gce_loss
-from frlib.robust_rml import fit_rml, rml_example_weights, train_rml
-from frlib.robust_selection import (
-    fit_coteaching,
-    fit_selfie,
-    forget_rate_schedule,
-    prediction_entropy,
-    small_loss_indices,
-)
-from frlib.robust_transition import (
-    NoiseAdaptationLayer,
-    backward_corrected_loss,
-    check_invertible,
     estimate_transition,
     estimate_transition_matrix,
+    evaluate_fit,
     fit_backward_correction,
+    fit_bootstrap,
+    fit_coteaching,
     fit_forward_correction,
     fit_importance_reweighting,
     fit_noise_adaptation,
+    fit_plain,
+    fit_rml,
+    fit_selfie,
+    forget_rate_schedule,
     forward_corrected_loss,
+    from_dataset_split,
+    gce_loss,
     importance_weights,
+    load_digits_split,
+    make_network,
+    make_task,
+    memorization_curves,
+    noise_matrix,
+    predict_proba,
+    prediction_entropy,
+    rml_example_weights,
+    small_loss_indices,
+    summarize_comparison,
+    synthetic_config,
+    train_network,
+    train_rml,
 )
 
 # The tests' own budget (independent of FRLIB_QUICK): the quick setting's digits network.

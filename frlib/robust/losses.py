@@ -20,8 +20,8 @@ from typing import Any
 
 import torch
 
-from ._validation import check_choice
-from .robust import ExampleLoss, RobustFit, TrainConfig, check_training_data, digits_config, make_network, train_network
+from .._validation import check_choice
+from ._common import ExampleLoss, RobustFit, TrainConfig, check_training_data, digits_config, make_network, train_network
 
 BOOTSTRAP_KINDS = ("hard", "soft")
 

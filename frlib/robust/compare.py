@@ -9,7 +9,7 @@ examples, the precision and recall of their guess of which labels are noisy.
 
 The methods that need the transition matrix get the true one (``"forward (T known)"``, ...),
 except ``"forward (T estimated)"``, which estimates it from the noisy labels
-(:func:`frlib.robust_transition.estimate_transition`). The selection methods get the true
+(:func:`frlib.robust.transition.estimate_transition`). The selection methods get the true
 noise rate as their forget rate, as in Han et al. (2018); hard bootstrapping trusts the given
 label with beta = 1 - noise rate (Reed et al. 2015 fix beta = 0.8, which is the same at 20% noise
 and too trusting at 40%). RML gets the clean validation set.
@@ -25,22 +25,13 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from ._validation import as_seed_list, check_choice, check_method_names, check_rate
-from .robust import (
-    NOISE_KINDS,
-    LabelledSplit,
-    RobustFit,
-    TrainConfig,
-    add_label_noise,
-    detection_scores,
-    digits_config,
-    fit_plain,
-    noise_matrix,
-)
-from .robust_loss import fit_bootstrap, fit_gce
-from .robust_rml import fit_rml
-from .robust_selection import fit_coteaching, fit_selfie
-from .robust_transition import (
+from .._validation import as_seed_list, check_choice, check_method_names, check_rate
+from ._common import RobustFit, TrainConfig, detection_scores, digits_config, fit_plain
+from .losses import fit_bootstrap, fit_gce
+from .noisy_data import NOISE_KINDS, LabelledSplit, add_label_noise, noise_matrix
+from .rml import fit_rml
+from .selection import fit_coteaching, fit_selfie
+from .transition import (
     estimate_transition,
     fit_backward_correction,
     fit_forward_correction,

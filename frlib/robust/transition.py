@@ -30,9 +30,9 @@ import numpy as np
 import torch
 from torch import nn
 
-from ._validation import check_positive_int, check_rate
-from .poison import check_transition_matrix
-from .robust import (
+from .._validation import check_positive_int, check_rate
+from ..poison import check_transition_matrix
+from ._common import (
     ExampleLoss,
     RobustFit,
     TrainConfig,

@@ -1,33 +1,15 @@
-"""Learning with noisy labels: the common ground of lesson 03 (robust training, Part I).
+"""What the defences of lesson 03 share (robust training, Part I): networks, training, results.
 
-The defences of lesson 03 live in four small modules that all build on this one:
-
-* :mod:`frlib.robust_transition`: methods that model the noise with a transition matrix
-  T[i, j] = P(noisy label j | true label i): forward and backward loss correction, the noise
-  adaptation layer, importance reweighting, and the estimate of T from anchor points;
-* :mod:`frlib.robust_loss`: noise-robust losses, bootstrapping and generalized cross entropy;
-* :mod:`frlib.robust_selection`: small-loss sample selection (Co-teaching) and label
-  correction (SELFIE);
-* :mod:`frlib.robust_rml`: RML, learning to reweight examples against a clean validation set
-  (Ren et al. 2018), the paper's robust-only baseline;
-* :mod:`frlib.robust_compare`: every method on one noisy task, over noise rates and seeds.
-
-This module holds what they share:
-
-* :class:`LabelledSplit` (training, clean validation and test arrays with class indices) and
-  two ways to get one: :func:`load_digits_split` (scikit-learn's bundled 8x8 digits, 10
-  classes, offline) and :func:`from_dataset_split` (any :class:`frlib.data.Split`, 2 classes);
-* :func:`noise_matrix` and :func:`add_label_noise` (symmetric or pair noise, Han et al. 2018);
 * :func:`make_network` (a softmax classifier: linear, or an MLP) and :func:`train_network`,
   full-batch training of any per-example loss;
+* :class:`TrainConfig`, how every method trains, with the lesson's two settings
+  :func:`digits_config` and :func:`synthetic_config`;
 * :class:`RobustFit`, what every method returns, and :func:`fit_plain`, plain training on the
   noisy labels (the baseline every defence must beat);
-* :func:`memorization_curves`: the memorisation effect (Arpit et al. 2017; Zhang et al. 2017):
-  an over-parameterised network first fits the clean examples, then memorises the noisy ones;
 * :func:`detection_scores`: precision and recall of "which labels are noisy".
 
 Labels are class indices 0 .. K-1 everywhere (binary labels are the case K = 2), and every
-classifier outputs K logits.
+classifier outputs K logits. The facade :mod:`frlib.robust` re-exports the public names.
 """
 
 from __future__ import annotations
@@ -38,127 +20,23 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from ._validation import (
+from .._validation import (
     as_features,
     as_labels,
     as_vector,
-    check_choice,
     check_positive_int,
     check_same_length,
     check_sample_weight,
     to_numpy,
 )
-from .config import budget
-from .data import Split
-from .models import torch_seed
-from .poison import Flipped, flip_with_transition, pair_noise_matrix, symmetric_noise_matrix
+from ..config import budget
+from ..models import torch_seed
 
 # A per-example loss: (logits of shape (n, K), labels of shape (n,)) -> losses of shape (n,).
 ExampleLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
-
-NOISE_KINDS = ("symmetric", "pair")
-
-
-# --- data -----------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class LabelledSplit:
-    """Training, clean validation and test arrays of a K-class problem.
-
-    Attributes
-    ----------
-    X_train, X_val, X_test : ndarray of shape (n, d), float
-    y_train, y_val, y_test : ndarray of shape (n,), int, class indices 0 .. n_classes - 1
-        The *true* labels; noisy training labels come from :func:`add_label_noise`.
-    n_classes : int
-    name : str
-    """
-
-    X_train: np.ndarray
-    y_train: np.ndarray
-    X_val: np.ndarray
-    y_val: np.ndarray
-    X_test: np.ndarray
-    y_test: np.ndarray
-    n_classes: int
-    name: str = "data"
-
-    def __post_init__(self) -> None:
-        n_classes = check_positive_int(self.n_classes, "n_classes", minimum=2)
-        width = None
-        for part in ("train", "val", "test"):
-            X = as_features(getattr(self, f"X_{part}"), f"X_{part}")
-            y = as_labels(getattr(self, f"y_{part}"), f"y_{part}", n_classes)
-            check_same_length(**{f"X_{part}": X, f"y_{part}": y})
-            if width is not None and X.shape[1] != width:
-                raise ValueError(f"X_{part} has {X.shape[1]} columns, X_train has {width}")
-            width = X.shape[1]
-            object.__setattr__(self, f"X_{part}", X)
-            object.__setattr__(self, f"y_{part}", y)
-        object.__setattr__(self, "n_classes", n_classes)
-
-    @property
-    def n_features(self) -> int:
-        return self.X_train.shape[1]
-
-
-def load_digits_split(seed: int = 0, n_train: int = 1000, n_val: int = 100) -> LabelledSplit:
-    """scikit-learn's 8x8 handwritten digits (1,797 images, 10 classes), shuffled and split.
-
-    The images ship inside scikit-learn (``sklearn.datasets.load_digits``), so nothing is
-    downloaded. Pixels (0 .. 16) are scaled to [0, 1]. After a seeded shuffle, the first
-    ``n_train`` images train, the next ``n_val`` form the clean validation set and the rest
-    (697 with the defaults) are the test set.
-    """
-    from sklearn.datasets import load_digits
-
-    seed = check_positive_int(seed, "seed", minimum=0)
-    n_train = check_positive_int(n_train, "n_train")
-    n_val = check_positive_int(n_val, "n_val")
-    digits = load_digits()
-    n = len(digits.target)
-    if n_train + n_val >= n:
-        raise ValueError(
-            f"n_train + n_val = {n_train + n_val} leaves no test images (the data set has {n})"
-        )
-    order = np.random.default_rng(seed).permutation(n)
-    X = digits.data[order] / 16.0
-    y = digits.target[order].astype(np.int64)
-    train, val = slice(0, n_train), slice(n_train, n_train + n_val)
-    test = slice(n_train + n_val, n)
-    return LabelledSplit(X[train], y[train], X[val], y[val], X[test], y[test], 10, "digits")
-
-
-def from_dataset_split(split: Split) -> LabelledSplit:
-    """A :class:`frlib.data.Split` (binary labels, e.g. the synthetic data) as a 2-class split."""
-    if not isinstance(split, Split):
-        raise TypeError(f"split must be a frlib.data.Split, got {type(split).__name__}")
-    return LabelledSplit(
-        split.train.X, split.train.y, split.val.X, split.val.y, split.test.X, split.test.y,
-        2, split.train.name,
-    )
-
-
-def noise_matrix(kind: str, n_classes: int, rate: float) -> np.ndarray:
-    """The transition matrix of ``"symmetric"`` or ``"pair"`` noise at ``rate`` (lesson 02)."""
-    kind = check_choice(kind, "kind", NOISE_KINDS)
-    if kind == "symmetric":
-        return symmetric_noise_matrix(n_classes, rate)
-    return pair_noise_matrix(n_classes, rate)
-
-
-def add_label_noise(y: Any, kind: str, rate: float, n_classes: int, seed: int = 0) -> Flipped:
-    """Noisy labels: each label i becomes j with probability T[i, j] of :func:`noise_matrix`.
-
-    Returns the :class:`frlib.poison.Flipped` pair ``(labels, indices)``; ``indices`` are the
-    truly flipped examples, the ground truth of :func:`detection_scores`.
-    """
-    return flip_with_transition(y, noise_matrix(kind, n_classes, rate), seed=seed)
 
 
 # --- networks and training ------------------------------------------------------------------------
@@ -275,7 +153,7 @@ def train_network(
     y : array of class indices, shape (n,)
     loss : callable
         ``loss(logits, y)`` -> per-example losses (default: cross-entropy). The noise-aware
-        losses of :mod:`frlib.robust_transition` and :mod:`frlib.robust_loss` plug in here.
+        losses of :mod:`frlib.robust.transition` and :mod:`frlib.robust.losses` plug in here.
     sample_weight : array of shape (n,), optional
         Non-negative weights, not all zero.
     epochs, lr, weight_decay
@@ -402,78 +280,6 @@ def fit_plain(
 
 
 # --- the memorisation effect -------------------------------------------------------------------------
-
-
-def memorization_curves(
-    X: Any,
-    y: Any,
-    X_test: Any,
-    y_test: Any,
-    *,
-    y_true: Any = None,
-    n_classes: int | None = None,
-    config: TrainConfig | None = None,
-    seed: int = 0,
-    every: int = 5,
-) -> pd.DataFrame:
-    """Training and test accuracy, epoch by epoch, of a network trained on the labels ``y``.
-
-    The memorisation effect (Arpit et al. 2017, "A closer look at memorization in deep
-    networks"; Zhang et al. 2017): trained on noisy labels, an over-parameterised network
-    first learns the pattern shared by the clean examples (test accuracy rises), then fits the
-    wrong labels one by one (training accuracy on the noisy labels goes to 1, test accuracy
-    falls).
-
-    Parameters
-    ----------
-    X, y : the training features and the (possibly noisy) labels the network is trained on
-    X_test, y_test : the test set
-    y_true : array, optional
-        The true training labels. When given, the flipped examples (``y != y_true``) are
-        followed separately.
-    every : int
-        Record every ``every`` epochs (and the last one).
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per recorded epoch: ``epoch`` (1-based), ``train_acc`` (on the labels
-        trained on), ``test_acc``; with ``y_true`` also ``clean_fit`` (accuracy on the
-        unflipped examples), ``memorized`` (share of flipped examples predicted as their
-        *noisy* label) and ``recovered`` (share predicted as their *true* label).
-    """
-    X, y, n_classes = check_training_data(X, y, n_classes)
-    X_test, y_test, _ = check_training_data(X_test, y_test, n_classes, prefix="_test")
-    if X_test.shape[1] != X.shape[1]:
-        raise ValueError(f"X_test has {X_test.shape[1]} columns, X has {X.shape[1]}")
-    flipped = None
-    if y_true is not None:
-        truth = as_labels(y_true, "y_true", n_classes)
-        check_same_length(y=y, y_true=truth)
-        flipped = y != truth
-    every = check_positive_int(every, "every")
-    config = config or digits_config()
-    model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    train_inputs = torch.as_tensor(X, dtype=torch.float32)
-    test_inputs = torch.as_tensor(X_test, dtype=torch.float32)
-    rows = []
-
-    def record(epoch: int, network: nn.Module) -> None:
-        if (epoch + 1) % every and epoch + 1 != config.epochs:
-            return
-        with torch.no_grad():
-            train_pred = network(train_inputs).argmax(1).numpy()
-            test_pred = network(test_inputs).argmax(1).numpy()
-        row = {"epoch": epoch + 1, "train_acc": float(np.mean(train_pred == y)),
-               "test_acc": float(np.mean(test_pred == y_test))}
-        if flipped is not None:
-            row["clean_fit"] = float(np.mean(train_pred[~flipped] == y[~flipped])) if (~flipped).any() else float("nan")
-            row["memorized"] = float(np.mean(train_pred[flipped] == y[flipped])) if flipped.any() else float("nan")
-            row["recovered"] = float(np.mean(train_pred[flipped] == truth[flipped])) if flipped.any() else float("nan")
-        rows.append(row)
-
-    train_network(model, X, y, epochs=config.epochs, lr=config.lr, weight_decay=config.weight_decay, on_epoch=record)
-    return pd.DataFrame(rows)
 
 
 # --- detecting the noisy labels -------------------------------------------------------------------

@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
-from ._validation import check_positive_int, check_rate
-from .robust import RobustFit, TrainConfig, check_training_data, cross_entropy, digits_config, make_network
+from .._validation import check_positive_int, check_rate
+from ._common import RobustFit, TrainConfig, check_training_data, cross_entropy, digits_config, make_network
 
 
 def check_forget_rate(forget_rate: Any, name: str = "forget_rate") -> float:

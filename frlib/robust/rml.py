@@ -31,9 +31,9 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from ._validation import check_positive_int
-from .data import Dataset
-from .robust import (
+from .._validation import check_positive_int
+from ..data import Dataset
+from ._common import (
     RobustFit,
     TrainConfig,
     check_training_data,
