@@ -20,7 +20,7 @@ from typing import Sequence
 
 import torch
 
-from . import experiments
+from . import experiments, methods
 from .config import quick_mode
 
 
@@ -39,7 +39,7 @@ def _build_parser() -> argparse.ArgumentParser:
     table.add_argument(
         "--methods",
         default="LR",
-        help="comma-separated method names, or 'all' (known: %s)" % ", ".join(experiments.METHODS),
+        help="comma-separated method names, or 'all' (known: %s)" % ", ".join(methods.METHODS),
     )
     table.add_argument("--seeds", type=int, default=5, help="number of seeds (0 .. N-1), default 5")
     table.add_argument("--json", type=Path, default=None, help="also write the rows to this JSON file")

@@ -5,18 +5,17 @@ For each seed s:
 1. draw the data set with seed s and split it (:func:`frlib.data.split_dataset`);
 2. poison the training labels with the paper's attack (:func:`frlib.poison.poison_split`);
 3. train every method once on the clean training labels and once on the poisoned ones (the
-   clean validation set is the same in both cases) and measure accuracy and disparate impact
-   on the untouched test set. A method that takes the keyword ``poisoned`` is told which of
-   the two it trains on (FR-Train: the paper tunes it separately for each column).
+   clean validation set is the same in both cases), telling it which of the two it trains on
+   (``poisoned``: FR-Train is tuned separately for each column, as in the paper), and measure
+   accuracy and disparate impact on the untouched test set.
 
-Rows report mean and standard deviation (population, ddof = 0) over the seeds. Methods and
-data sets are looked up by name in :data:`METHODS` and :data:`DATASETS`; later lessons
-register more of both.
+Rows report mean and standard deviation (population, ddof = 0) over the seeds. Methods are
+looked up by name in :data:`frlib.methods.METHODS` and data sets in :data:`DATASETS`; later
+lessons register more of both.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from typing import Callable, Iterable, Sequence
 
@@ -24,44 +23,16 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from ._validation import as_seed_list, check_method_names
-from .config import budget
-from .data import Dataset, Split, load_adult, load_compas, make_synthetic, split_dataset
-from .fair import train_ad, train_fc, train_lbc, train_rml_ad, train_rml_fc, train_rml_lbc
+from .data import Split, load_adult, load_compas, make_synthetic, split_dataset
+from .methods import METHODS
 from .metrics import accuracy, disparate_impact
-from .models import fit_logistic_regression, predict
-from .frtrain import train_frtrain_paper
 from .poison import poison_split
-from .robust import train_rml
 
-# A method trains on (training set, clean validation set, seed) and returns a predictor
-# mapping a feature matrix to {0, 1} predictions.
-Predictor = Callable[[np.ndarray], np.ndarray]
-Method = Callable[[Dataset, Dataset, int], Predictor]
-
-
-def train_lr(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """LR: plain logistic regression on the training set (ignores the validation set)."""
-    model = fit_logistic_regression(train.X, train.y, epochs=budget(full=1000, quick=300), seed=seed)
-    return lambda X: predict(model, X)
-
-
-METHODS: dict[str, Method] = {"LR": train_lr, "RML": train_rml}
-# Lesson 04: the paper's fair-only baselines and the two-step "RML, then fair" baselines.
-METHODS.update({"FC": train_fc, "LBC": train_lbc, "AD": train_ad,
-                "RML+FC": train_rml_fc, "RML+LBC": train_rml_lbc, "RML+AD": train_rml_ad})
-# FR-Train comes last in "all"; it is told whether it trains on clean or poisoned labels (the
-# paper tunes it separately for the two columns of its table).
-METHODS["FR-Train"] = train_frtrain_paper
 DATASETS: dict[str, Callable[[int], Split]] = {
     "synthetic": lambda seed: split_dataset(make_synthetic(seed=seed)),
     "compas": lambda seed: split_dataset(load_compas(seed=seed)),
     "adult": lambda seed: split_dataset(load_adult(seed=seed)),
 }
-
-
-def _takes_poisoned(method: Method) -> bool:
-    """Whether a method accepts the keyword ``poisoned`` (then it is told which column it is in)."""
-    return "poisoned" in inspect.signature(method).parameters
 
 
 @dataclass(frozen=True)
@@ -104,9 +75,7 @@ def run_experiment(
         poisoned, _ = poison_split(clean)
         for data_name, split in (("clean", clean), ("poisoned", poisoned)):
             for name in names:
-                method = METHODS[name]
-                told = {"poisoned": data_name == "poisoned"} if _takes_poisoned(method) else {}
-                predictor = method(split.train, split.val, seed, **told)
+                predictor = METHODS[name](split.train, split.val, seed, poisoned=data_name == "poisoned")
                 y_pred = predictor(split.test.X)
                 results.append(
                     Result(

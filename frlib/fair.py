@@ -25,7 +25,7 @@ weights. This module adds what the FR-Train paper's table needs (Roh et al. 2020
   example a weight, then the fair method trains with those weights in its classification loss,
   its fairness term measured on all training examples alike (:func:`train_rml_fc`, ...; why:
   :mod:`frlib.fair_common` and lesson 04, section 9). All have the signature of
-  :data:`frlib.experiments.METHODS`.
+  :data:`frlib.methods.METHODS`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from __future__ import annotations
 import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -76,12 +76,6 @@ __all__ = [
     "lbc_weights",
     "reweighing_weights",
     "rml_weights",
-    "train_ad",
-    "train_fc",
-    "train_lbc",
-    "train_rml_ad",
-    "train_rml_fc",
-    "train_rml_lbc",
     "unconstrained_covariance",
 ]
 
@@ -239,46 +233,3 @@ def rml_weights(train: Dataset, val: Dataset, seed: int = 0) -> np.ndarray:
     while len(_RML_CACHE) > _RML_CACHE_SIZE:
         _RML_CACHE.popitem(last=False)
     return weights.copy()
-
-
-# --- the table's methods: (train, val, seed) -> predictor ----------------------------------------
-
-Predictor = Callable[[np.ndarray], np.ndarray]
-
-
-def _fair_only(method: str, train: Dataset, val: Dataset, seed: int) -> Predictor:
-    return fit_fair(method, train, val, seed=seed).predict
-
-
-def _two_step(method: str, train: Dataset, val: Dataset, seed: int) -> Predictor:
-    return fit_fair(method, train, val, seed=seed, sample_weight=rml_weights(train, val, seed)).predict
-
-
-def train_fc(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """FC (Zafar et al. 2017), its bound c chosen on the clean validation set."""
-    return _fair_only("FC", train, val, seed)
-
-
-def train_lbc(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """LBC (Jiang and Nachum 2020), its number of rounds chosen on the clean validation set."""
-    return _fair_only("LBC", train, val, seed)
-
-
-def train_ad(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """AD (Zhang et al. 2018), its alpha chosen on the clean validation set."""
-    return _fair_only("AD", train, val, seed)
-
-
-def train_rml_fc(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """RML+FC: RML's example weights (clean validation set), then FC with those weights."""
-    return _two_step("FC", train, val, seed)
-
-
-def train_rml_lbc(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """RML+LBC: RML's example weights, then LBC with those weights."""
-    return _two_step("LBC", train, val, seed)
-
-
-def train_rml_ad(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """RML+AD: RML's example weights, then AD with those weights."""
-    return _two_step("AD", train, val, seed)

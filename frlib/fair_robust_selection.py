@@ -48,13 +48,12 @@ on everything (the warm start).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import expit, log_expit
 
 from ._validation import check_positive_int
-from .data import Dataset
 from .fair_common import (
     DEFAULT_L2,
     _newton_logistic,
@@ -302,15 +301,3 @@ def fit_fair_robust_selection(
         budgets=group_budgets(kept, y, z, shares),
         history=history,
     )
-
-
-Predictor = Callable[[np.ndarray], np.ndarray]
-
-
-def train_fair_robust_selection(train: Dataset, val: Dataset, seed: int) -> Predictor:
-    """The table's signature (:data:`frlib.experiments.METHODS`): fair and robust selection told
-    the attack's noise rate (10%). It does not use the validation set."""
-    if not isinstance(train, Dataset):
-        raise TypeError(f"train must be a frlib.data.Dataset, got {type(train).__name__}")
-    fit = fit_fair_robust_selection(train.X, train.y, train.z, noise_rate=ASSUMED_NOISE_RATE, seed=seed)
-    return fit.predict

@@ -54,7 +54,6 @@ import torch
 import torch.nn.functional as F
 
 from ._validation import check_choice, check_positive_int
-from .config import budget
 from .data import Dataset
 from .metrics import accuracy, disparate_impact
 
@@ -667,19 +666,3 @@ def quick_settings(settings: FRTrainSettings, epochs: int) -> FRTrainSettings:
 
 PAPER_SETTINGS = {"poisoned": POISONED_SETTINGS, "clean": CLEAN_SETTINGS}
 QUICK_EPOCHS = {"poisoned": 2_000, "clean": 1_500}
-
-
-def train_frtrain_paper(train: Dataset, val: Dataset, seed: int, poisoned: bool = True):
-    """FR-Train as in our reproduction of the paper's table: the authors' settings for its column.
-
-    The paper tunes FR-Train separately for clean data (4,000 epochs, k = 3, lambda_r = 0.1) and
-    poisoned data (10,000 epochs, k = 5, lambda_r = 0.4); :func:`frlib.experiments.run_experiment`
-    says which column it trains for. lambda_f is :data:`TABLE_LAMBDAS` (0.75 clean, 0.44
-    poisoned), calibrated on other data seeds to the paper's DI (the paper's own table points,
-    0.85 and 0.52, give our implementation a DI 0.01-0.06 higher). The quick setting trains
-    fewer epochs. Returns a predictor ``X -> {0, 1}``.
-    """
-    column = "poisoned" if poisoned else "clean"
-    settings = replace(PAPER_SETTINGS[column], epochs=budget(full=PAPER_SETTINGS[column].epochs, quick=QUICK_EPOCHS[column]))
-    lambda_f, lambda_r = TABLE_LAMBDAS[column]
-    return train_frtrain(train, val, lambda_f, lambda_r, seed=seed, settings=settings).predict

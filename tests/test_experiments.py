@@ -11,11 +11,10 @@ import numpy as np
 import pytest
 from sklearn.linear_model import LogisticRegression as SklearnLR
 
-from frlib import cli, experiments
+from frlib import cli
 from frlib.config import is_quick, quick_mode
 from frlib.data import make_synthetic, split_dataset
 from frlib.experiments import (
-    METHODS,
     Result,
     format_table,
     parse_methods,
@@ -23,6 +22,7 @@ from frlib.experiments import (
     run_table,
     summarize,
 )
+from frlib.methods import METHODS
 from frlib.poison import poison_split
 
 ROW_KEYS = {"method", "data", "acc_mean", "acc_std", "di_mean", "di_std", "seeds"}
@@ -103,11 +103,11 @@ def test_lr_results_agree_with_sklearn_on_the_same_split(two_seeds):
 def test_the_protocol_trains_on_clean_then_poisoned_labels_and_tests_on_the_test_set(monkeypatch):
     calls = []
 
-    def recorder(train, val, seed):
+    def recorder(train, val, seed, *, poisoned):
         calls.append((train, val, seed))
         return lambda X: np.ones(len(X), dtype=int)
 
-    def by_group(train, val, seed):
+    def by_group(train, val, seed, *, poisoned):
         return lambda X: np.asarray(X)[:, 2].astype(int)  # predict z: maximally unfair
 
     monkeypatch.setitem(METHODS, "RECORD", recorder)
@@ -239,7 +239,7 @@ def test_cli_main_prints_the_table_and_writes_json(tmp_path, capsys, one_seed_ro
 def test_cli_quick_flag_selects_the_quick_setting(monkeypatch, capsys):
     seen = []
 
-    def probe(train, val, seed):
+    def probe(train, val, seed, *, poisoned):
         seen.append(is_quick())
         return lambda X: np.ones(len(X), dtype=int)
 

@@ -8,7 +8,7 @@ import torch
 from scipy.optimize import minimize
 from sklearn.linear_model import LogisticRegression as SklearnLR
 
-from frlib import fair
+from frlib import fair, methods
 from frlib.config import quick_mode
 from frlib.data import make_synthetic, split_dataset
 from frlib.fair_adversarial import ad_path, adversary_gradients, adversary_loss, fit_ad, project_out
@@ -476,7 +476,7 @@ def test_two_step_baselines_use_rmls_weights(split):
         np.testing.assert_array_equal(fair.rml_weights(poisoned.train, poisoned.val, seed=0), weights_copy)
         assert weights.shape == (len(poisoned.train),) and weights.mean() == pytest.approx(1.0)
         assert weights[flipped].mean() < 0.6 * np.delete(weights, flipped).mean()  # RML spots the poison
-        predictor = fair.train_rml_fc(poisoned.train, poisoned.val, 0)
+        predictor = methods.train_rml_fc(poisoned.train, poisoned.val, 0)
         weighted = fair.fit_fair("FC", poisoned.train, poisoned.val, sample_weight=weights)
     np.testing.assert_array_equal(predictor(split.test.X), weighted.predict(split.test.X))
 

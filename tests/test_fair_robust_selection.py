@@ -14,9 +14,9 @@ from frlib.fair_robust_selection import (
     group_weights,
     select_small_loss,
     selection_size,
-    train_fair_robust_selection,
     update_shares,
 )
+from frlib.methods import train_fair_robust_selection
 from frlib.metrics import accuracy, disparate_impact
 from frlib.models import predict
 from frlib.poison import flip_random, poison_split

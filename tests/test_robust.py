@@ -14,8 +14,9 @@ import pytest
 import torch
 from sklearn.linear_model import LogisticRegression as SklearnLR
 
-from frlib import experiments
+from frlib import methods
 from frlib.config import quick_mode
+from frlib.methods import train_rml
 from frlib.poison import poison_split
 from frlib.robust import (
     ROBUST_METHODS,
@@ -59,7 +60,6 @@ from frlib.robust import (
     summarize_comparison,
     synthetic_config,
     train_network,
-    train_rml,
 )
 
 # The tests' own budget (independent of FRLIB_QUICK): the quick setting's digits network.
@@ -405,7 +405,7 @@ def test_rml_on_the_papers_poisoned_synthetic_data(synthetic_split):
 
 
 def test_rml_is_registered_for_the_table(synthetic_split):
-    assert experiments.METHODS["RML"] is train_rml
+    assert methods.METHODS["RML"] is train_rml
     with quick_mode(True):
         predictor = train_rml(synthetic_split.train, synthetic_split.val, 0)
     y_pred = predictor(synthetic_split.test.X)

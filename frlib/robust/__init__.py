@@ -42,7 +42,7 @@ from .compare import ROBUST_METHODS, NoisyTask, compare_methods, evaluate_fit, m
 from .losses import BOOTSTRAP_KINDS, bootstrap_loss, fit_bootstrap, fit_gce, gce_loss
 from .memorization import memorization_curves
 from .noisy_data import NOISE_KINDS, LabelledSplit, add_label_noise, from_dataset_split, load_digits_split, noise_matrix
-from .rml import KEEP_ABOVE, check_validation_labels, fit_rml, rml_example_weights, train_rml
+from .rml import KEEP_ABOVE, check_validation_labels, fit_rml, rml_example_weights
 from .selection import (
     check_forget_rate,
     fit_coteaching,
@@ -128,5 +128,4 @@ __all__ = [
     "summarize_comparison",
     "synthetic_config",
     "train_network",
-    "train_rml",
 ]

@@ -93,7 +93,7 @@ def digits_config() -> TrainConfig:
 
 
 def synthetic_config() -> TrainConfig:
-    """Logistic regression on the synthetic data, as :func:`frlib.experiments.train_lr` trains it."""
+    """Logistic regression on the synthetic data, as :func:`frlib.methods.train_lr` trains it."""
     return TrainConfig(hidden=(), epochs=budget(full=1000, quick=300), lr=0.05)
 
 

@@ -18,8 +18,8 @@ learning", section 3; see PAPER_FACTS section 4). At every training step:
 So an example counts in proportion to how well its gradient agrees with the clean validation
 gradient, and not at all when a step on it would *raise* the validation loss, which is what a
 flipped label does. :func:`rml_example_weights` computes step 2 literally, with a look-ahead
-through the virtual step (double back-propagation); :func:`fit_rml` trains with it and
-:func:`train_rml` is the method ``"RML"`` of :data:`frlib.experiments.METHODS`.
+through the virtual step (double back-propagation); :func:`fit_rml` trains with it (the
+table's method ``"RML"`` is :func:`frlib.methods.train_rml`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from .._validation import check_positive_int
-from ..data import Dataset
 from ._common import (
     RobustFit,
     TrainConfig,
@@ -174,13 +172,3 @@ def fit_rml(
         average = average / average.mean()
     return RobustFit("RML", model, weights=average, kept=average >= KEEP_ABOVE,
                      history={"loss": losses, "zero_weight": zero_share})
-
-
-def train_rml(train: Dataset, val: Dataset, seed: int):
-    """RML for :func:`frlib.experiments.run_experiment`: logistic regression (two logits) trained
-    by learning to reweight against the clean validation set; returns a predictor X -> {0, 1}."""
-    if not isinstance(train, Dataset) or not isinstance(val, Dataset):
-        raise TypeError("train and val must be frlib.data.Dataset objects")
-    seed = check_positive_int(seed, "seed", minimum=0)
-    fit = fit_rml(train.X, train.y, val.X, val.y, n_classes=2, config=synthetic_config(), seed=seed)
-    return fit.predict
