@@ -38,8 +38,7 @@ import numpy as np
 from ._validation import check_positive_int
 from .config import budget
 from .data import Dataset
-from .fair import fit_fair, rml_weights
-from .fair_robust_selection import ASSUMED_NOISE_RATE, fit_fair_robust_selection
+from .fair import ASSUMED_NOISE_RATE, fit_fair, fit_fair_robust_selection, rml_weights
 from .frtrain import PAPER_SETTINGS, QUICK_EPOCHS, TABLE_LAMBDAS, train_frtrain
 from .models import fit_logistic_regression, predict
 from .robust import fit_rml, synthetic_config

@@ -11,25 +11,31 @@ from sklearn.linear_model import LogisticRegression as SklearnLR
 from frlib import fair, methods
 from frlib.config import quick_mode
 from frlib.data import make_synthetic, split_dataset
-from frlib.fair_adversarial import ad_path, adversary_gradients, adversary_loss, fit_ad, project_out
-from frlib.fair_common import (
+from frlib.fair import (
+    GroupThresholds,
+    ad_path,
+    adversary_gradients,
+    adversary_loss,
     check_target_di,
     choose_setting,
-    fit_weighted_logistic,
-    logistic_loss_and_gradient,
-    model_to_params,
-    newton_logistic,
-)
-from frlib.fair_constraints import (
     covariance_direction,
     decision_boundary_covariance,
     fc_path,
+    fit_ad,
     fit_fc,
+    fit_group_thresholds,
+    fit_lbc,
+    fit_reweighing,
+    fit_weighted_logistic,
+    lbc_path,
+    lbc_weights,
+    logistic_loss_and_gradient,
+    newton_logistic,
+    project_out,
+    reweighing_weights,
     unconstrained_covariance,
 )
-from frlib.fair_lbc import fit_lbc, lbc_path, lbc_weights
-from frlib.fair_postprocessing import GroupThresholds, fit_group_thresholds
-from frlib.fair_reweighing import fit_reweighing, reweighing_weights
+from frlib.fair._common import model_to_params
 from frlib.metrics import accuracy, disparate_impact, equalized_odds_difference
 from frlib.models import LogisticRegression, predict, predict_proba
 from frlib.poison import poison_split

@@ -1,4 +1,4 @@
-"""frlib.fair_noisy_groups (lesson 09, section 1): noisy sensitive attributes, Lamy et al.'s correction."""
+"""frlib.fair.noisy_groups (lesson 09, section 1): noisy sensitive attributes, Lamy et al.'s correction."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from frlib.data import make_synthetic
-from frlib.fair_noisy_groups import (
+from frlib.fair import (
     check_group_flip_rate,
     fit_fc_within_tolerance,
     flip_groups,

@@ -1,4 +1,4 @@
-"""frlib.fair_robust_selection (lesson 09, section 2): fair and robust sample selection (Roh et al. 2021)."""
+"""frlib.fair.robust_selection (lesson 09, section 2): fair and robust sample selection (Roh et al. 2021)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,17 @@ import numpy as np
 import pytest
 
 from frlib.data import make_synthetic, split_dataset
-from frlib.fair_common import fit_weighted_logistic, model_to_params
-from frlib.fair_robust_selection import (
+from frlib.fair import (
     check_noise_rate,
     fit_fair_robust_selection,
+    fit_weighted_logistic,
     group_budgets,
     group_weights,
     select_small_loss,
     selection_size,
     update_shares,
 )
+from frlib.fair._common import model_to_params
 from frlib.methods import train_fair_robust_selection
 from frlib.metrics import accuracy, disparate_impact
 from frlib.models import predict

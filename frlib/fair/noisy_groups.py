@@ -56,11 +56,11 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_binary, check_positive_int, check_rate
-from .fair_common import DEFAULT_L2, check_fairness_data, check_nonnegative_number
-from .fair_constraints import fc_path, unconstrained_covariance
-from .models import LogisticRegression, predict
-from .poison import Flipped, flip_random
+from .._validation import as_binary, check_positive_int, check_rate
+from ._common import DEFAULT_L2, check_fairness_data, check_nonnegative_number
+from .constraints import fc_path, unconstrained_covariance
+from ..models import LogisticRegression, predict
+from ..poison import Flipped, flip_random
 
 
 def check_group_flip_rate(rate: Any, name: str) -> float:
@@ -257,7 +257,7 @@ def fit_fc_within_tolerance(
 ) -> ToleranceFit:
     """The most accurate FC classifier whose measured demographic-parity gap is within a tolerance.
 
-    FC (Zafar et al. 2017, :mod:`frlib.fair_constraints`) is swept over ``n_bounds`` covariance
+    FC (Zafar et al. 2017, :mod:`frlib.fair.constraints`) is swept over ``n_bounds`` covariance
     bounds from the unconstrained model's |Cov(z, d(x))| down to 0; each candidate's gap
     |P(yhat=1 | z=0) - P(yhat=1 | z=1)| and accuracy are measured on (X, y, z). The rule keeps
     the most accurate candidate whose gap is at most ``tolerance * (1 - alpha - beta)``; if none

@@ -16,9 +16,9 @@ uncorrelated with z, a large ``c`` leaves plain logistic regression. The interce
 the covariance (sum_i (z_i - zbar) = 0), so the constraint is linear in theta,
 |a . theta| <= c with a = (1/N) sum_i (z_i - zbar) x_i, and the problem stays convex. When the
 bound binds, the optimum lies on the hyperplane a . theta = +-c, and the course finds it with
-equality-constrained Newton steps (:func:`frlib.fair_common.newton_logistic`). Sample weights
+equality-constrained Newton steps (:func:`frlib.fair.newton_logistic`). Sample weights
 weight the logistic loss; the covariance is measured on all examples alike (see
-:mod:`frlib.fair_common`).
+:mod:`frlib.fair._common`).
 
 * :func:`decision_boundary_covariance`: Cov(z, d_theta(x)) of a model;
 * :func:`fit_fc`: one fit for one bound c;
@@ -31,10 +31,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ._validation import as_binary, as_features, check_same_length
-from .fair_common import (
+from .._validation import as_binary, as_features, check_same_length
+from ._common import (
     DEFAULT_L2,
-    _with_intercept,
+    with_intercept,
     check_fairness_data,
     check_nonnegative_number,
     check_sample_weight,
@@ -42,7 +42,7 @@ from .fair_common import (
     newton_logistic,
     params_to_model,
 )
-from .models import LogisticRegression
+from ..models import LogisticRegression
 
 
 def covariance_direction(X: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -140,7 +140,7 @@ def fc_path(
         raise ValueError("bounds is empty; give at least one covariance bound c >= 0")
     l2 = check_nonnegative_number(l2, "l2")
     w = w / w.sum()
-    X1 = _with_intercept(X)
+    X1 = with_intercept(X)
     a = covariance_direction(X, z.astype(float), np.ones(len(z)))  # the population: unweighted
     unconstrained = newton_logistic(X1, y.astype(float), w, l2=l2)
     models, start = [], unconstrained
@@ -192,5 +192,5 @@ def unconstrained_covariance(X: Any, y: Any, z: Any, *, sample_weight: Any = Non
     """|Cov(z, d(x))| (unweighted) of the unconstrained (weighted) logistic regression: the largest
     bound that changes anything, where FC's sweep starts."""
     X, y, z, w = check_fairness_data(X, y, z, sample_weight)
-    params = newton_logistic(_with_intercept(X), y.astype(float), w / w.sum(), l2=check_nonnegative_number(l2, "l2"))
+    params = newton_logistic(with_intercept(X), y.astype(float), w / w.sum(), l2=check_nonnegative_number(l2, "l2"))
     return abs(float(covariance_direction(X, z.astype(float), np.ones(len(z))) @ params[:-1]))

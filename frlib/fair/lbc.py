@@ -19,7 +19,7 @@ constraint (here one per group, g_k(x) = 1[z = k]). The multipliers are found by
 With every lambda_k = 0 all weights are 1/2 and round 0 is plain logistic regression; as the
 rounds go on h moves towards demographic parity. The course's knob for LBC is the number of
 rounds: :func:`lbc_path` keeps the classifier of every round, and the paper's rule
-(:func:`frlib.fair_common.choose_setting`) picks one on the clean validation set.
+(:func:`frlib.fair.choose_setting`) picks one on the clean validation set.
 """
 
 from __future__ import annotations
@@ -31,16 +31,16 @@ from typing import Any
 import numpy as np
 from scipy.special import expit
 
-from ._validation import check_positive_int
-from .fair_common import (
+from .._validation import check_positive_int
+from ._common import (
     DEFAULT_L2,
-    _with_intercept,
+    with_intercept,
     check_fairness_data,
     check_nonnegative_number,
     newton_logistic,
     params_to_model,
 )
-from .models import LogisticRegression
+from ..models import LogisticRegression
 
 
 def lbc_weights(y: np.ndarray, z: np.ndarray, multipliers: np.ndarray) -> np.ndarray:
@@ -106,7 +106,7 @@ def lbc_path(
         raise ValueError(f"eta must be a positive finite number, got {eta!r}")
     l2 = check_nonnegative_number(l2, "l2")
     base = base / base.sum()
-    X1 = _with_intercept(X)
+    X1 = with_intercept(X)
     y_float = y.astype(float)
     groups = [z == 0, z == 1]
     multipliers = np.zeros(2)

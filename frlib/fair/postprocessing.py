@@ -34,10 +34,9 @@ from typing import Any
 import numpy as np
 from scipy.optimize import linprog
 
-from ._validation import as_binary, as_vector, check_choice, check_same_length
-from .fair_common import TARGET_DI, check_fairness_data, check_target_di
+from .._validation import as_binary, as_vector, check_choice, check_same_length
+from ._common import CRITERIA, TARGET_DI, check_fairness_data, check_target_di
 
-CRITERIA = ("demographic_parity", "equalized_odds")
 
 
 @dataclass(frozen=True)

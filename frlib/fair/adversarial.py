@@ -24,7 +24,7 @@ logits one matrix product, and the gradients of both losses (written out by the 
 predictor starts from the (weighted) logistic regression, as if pre-trained, and every
 adversary from zero. Sample weights weight the predictor's label loss L_P; the adversary's
 loss is an unweighted mean (fairness is measured on the examples as they are, see
-:mod:`frlib.fair_common`).
+:mod:`frlib.fair._common`).
 """
 
 from __future__ import annotations
@@ -36,19 +36,19 @@ import numpy as np
 import torch
 from torch.nn.functional import binary_cross_entropy_with_logits
 
-from ._validation import check_choice, check_positive_int
-from .fair_common import (
+from .._validation import check_choice, check_positive_int
+from ._common import (
+    CRITERIA,
     DEFAULT_L2,
-    _with_intercept,
+    with_intercept,
     check_fairness_data,
     check_nonnegative_number,
     fit_logistic_params,
     one_thread,
     params_to_model,
 )
-from .models import LogisticRegression, torch_seed
+from ..models import LogisticRegression, torch_seed
 
-CRITERIA = ("demographic_parity", "equalized_odds")
 
 
 def project_out(u: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
@@ -231,7 +231,7 @@ def _ad_path(
     """The training loop of :func:`ad_path`, on checked inputs."""
     start = fit_logistic_params(X, y, w, l2=l2)
     K = len(alpha_values)
-    inputs = torch.as_tensor(_with_intercept(X), dtype=torch.float32)          # (n, d+1)
+    inputs = torch.as_tensor(with_intercept(X), dtype=torch.float32)          # (n, d+1)
     labels = torch.as_tensor(y, dtype=torch.float32)
     groups = torch.as_tensor(z, dtype=torch.float32)
     weights = torch.as_tensor(w / w.sum(), dtype=torch.float32)         # the label loss

@@ -53,18 +53,18 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, log_expit
 
-from ._validation import check_positive_int
-from .fair_common import (
+from .._validation import check_positive_int
+from ._common import (
     DEFAULT_L2,
-    _newton_logistic,
-    _with_intercept,
+    newton_iterations,
+    with_intercept,
     check_fairness_data,
     check_nonnegative_number,
     one_thread,
     params_to_model,
 )
-from .models import LogisticRegression, predict
-from .robust import check_forget_rate
+from ..models import LogisticRegression, predict
+from ..robust import check_forget_rate
 
 # The table's setting: the paper's attack flips 10% of the labels, and the method is told so.
 ASSUMED_NOISE_RATE = 0.1
@@ -269,7 +269,7 @@ def fit_fair_robust_selection(
     l2 = check_nonnegative_number(l2, "l2")
     seed = check_positive_int(seed, "seed", minimum=0)
 
-    X1 = _with_intercept(X)
+    X1 = with_intercept(X)
     targets = y.astype(float)
     signs = 2 * targets - 1
     kept = np.ones(len(y), dtype=bool)
@@ -278,7 +278,7 @@ def fit_fair_robust_selection(
     share_history = [shares.copy()]
     history: dict[str, list] = {"kept": [len(y)], "training_di": []}
     with one_thread():
-        params = _newton_logistic(X1, targets, weights / weights.sum(), l2, None, None, 100, 1e-10)
+        params = newton_iterations(X1, targets, weights / weights.sum(), l2, None, None, 100, 1e-10)
         for round_index in range(1, rounds + 1):
             logits = X1 @ params
             history["training_di"].append(_disparate_impact((logits > 0).astype(float), z))
@@ -290,7 +290,7 @@ def fit_fair_robust_selection(
             elif fairness == "dp":
                 shares = update_shares(shares, logits, z, step)
             weights = group_weights(kept, y, z, shares)
-            params = _newton_logistic(X1, targets, weights / weights.sum(), l2, params, None, 100, 1e-10)
+            params = newton_iterations(X1, targets, weights / weights.sum(), l2, params, None, 100, 1e-10)
             share_history.append(shares.copy())
             history["kept"].append(int(kept.sum()))
     return SelectionFit(

@@ -1,4 +1,4 @@
-"""What the fair training methods of lesson 04 share.
+"""What the fair training methods of lesson 04 share (private; :mod:`frlib.fair` re-exports the public names).
 
 * :func:`check_fairness_data`: the input checks of every method (features, binary labels, a
   binary group with both groups present, optional non-negative sample weights);
@@ -10,15 +10,12 @@
   measuring it under label-trust weights would measure it on a distorted population (lesson
   04, section 9, shows what goes wrong). Reweighing and the group thresholds, which estimate
   probabilities from the data, treat sample weights as frequencies;
-* :func:`check_target_di`: a target disparate impact in (0, 1];
+* :func:`check_target_di`: a target disparate impact in (0, 1]; :data:`CRITERIA`, the two
+  fairness criteria a method can aim at;
 * :func:`fit_weighted_logistic`: an exact fit of the weighted logistic loss
   (Newton's method, :func:`newton_logistic`), returned as the course's
   :class:`frlib.models.LogisticRegression`, so every fair method hands back the same model as
-  lessons 01-03;
-* :func:`choose_setting`: how the course picks a fairness knob, the rule of the FR-Train paper's
-  experiments (Roh et al. 2020, section 5): **the most accurate setting whose disparate impact on
-  the clean validation set reaches the target (0.8); if none does, the setting with the highest
-  validation DI.**
+  lessons 01-03.
 """
 
 from __future__ import annotations
@@ -26,24 +23,24 @@ from __future__ import annotations
 import contextlib
 import math
 import numbers
-from dataclasses import dataclass
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterator
 
 import numpy as np
 import torch
 from scipy.special import expit, log_expit
 from threadpoolctl import threadpool_limits
 
-from ._validation import (
+from .._validation import (
     as_binary,
     as_features,
     check_both_groups,
     check_same_length,
     check_sample_weight,
 )
-from .models import LogisticRegression
+from ..models import LogisticRegression
 
 TARGET_DI = 0.8  # the "80% rule" of disparate impact, the paper's target
+CRITERIA = ("demographic_parity", "equalized_odds")  # Yhat independent of Z; of Z given Y
 DEFAULT_L2 = 1e-4  # a small ridge penalty (not on the intercept) keeps every fit finite
 
 
@@ -101,7 +98,8 @@ def check_fairness_data(
 # --- an exact weighted logistic regression ------------------------------------------------------
 
 
-def _with_intercept(X: np.ndarray) -> np.ndarray:
+def with_intercept(X: np.ndarray) -> np.ndarray:
+    """X with a last column of ones, the intercept's (the parameter vector is (theta, b))."""
     return np.hstack([X, np.ones((len(X), 1))])
 
 
@@ -165,10 +163,10 @@ def newton_logistic(
     algebra runs on one thread (:func:`one_thread`).
     """
     with one_thread():
-        return _newton_logistic(X1, y, w, l2, start, constraint, max_iter, tol)
+        return newton_iterations(X1, y, w, l2, start, constraint, max_iter, tol)
 
 
-def _newton_logistic(
+def newton_iterations(
     X1: np.ndarray,
     y: np.ndarray,
     w: np.ndarray,
@@ -178,6 +176,8 @@ def _newton_logistic(
     max_iter: int,
     tol: float,
 ) -> np.ndarray:
+    """The iterations of :func:`newton_logistic` without its thread limit: for a caller that
+    refits many times inside one :func:`one_thread` block (entering it costs more than a fit)."""
     d = X1.shape[1]
     penalty = np.full(d, l2)
     penalty[-1] = 0.0
@@ -226,7 +226,7 @@ def fit_logistic_params(
     """The minimiser ``(theta, b)`` of :func:`logistic_loss_and_gradient` for features ``X``
     (NumPy, checked; :func:`newton_logistic` with an intercept column added; ``start``
     warm-starts it, for example from the previous setting of a sweep)."""
-    return newton_logistic(_with_intercept(X), y.astype(float), w / w.sum(), l2=l2, start=start)
+    return newton_logistic(with_intercept(X), y.astype(float), w / w.sum(), l2=l2, start=start)
 
 
 def fit_weighted_logistic(
@@ -252,81 +252,3 @@ def fit_weighted_logistic(
     w = check_sample_weight(sample_weight, len(y))
     l2 = check_nonnegative_number(l2, "l2")
     return params_to_model(fit_logistic_params(X, y, w, l2=l2), seed=seed)
-
-
-# --- choosing a knob -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Choice:
-    """The setting :func:`choose_setting` picked and why.
-
-    Attributes
-    ----------
-    index : int
-        Position of the chosen setting in the candidate list.
-    reached_target : bool
-        True when the chosen setting's validation DI reaches the target; False when no
-        setting did and the fairest one was taken.
-    accuracy, disparate_impact : ndarray
-        Validation accuracy and DI of every candidate.
-    """
-
-    index: int
-    reached_target: bool
-    accuracy: np.ndarray
-    disparate_impact: np.ndarray
-
-
-def rates_of_many(predictions: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Accuracy and disparate impact of each row of a (K, n) array of {0, 1} predictions."""
-    accuracy = (predictions == y).mean(axis=1)
-    rate0 = predictions[:, z == 0].mean(axis=1)
-    rate1 = predictions[:, z == 1].mean(axis=1)
-    high = np.maximum(rate0, rate1)
-    low = np.minimum(rate0, rate1)
-    di = np.where(high > 0, low / np.where(high > 0, high, 1.0), 1.0)
-    return accuracy, di
-
-
-def choose_setting(
-    predictions: Sequence[Any] | np.ndarray, y_val: Any, z_val: Any, target_di: float = TARGET_DI
-) -> Choice:
-    """Pick one setting of a fairness knob by the FR-Train paper's rule.
-
-    Among the candidates whose disparate impact on the clean validation set is at least
-    ``target_di``, the one with the highest validation accuracy (ties: the higher DI, then the
-    earlier candidate); if none reaches the target, the candidate with the highest validation DI
-    (ties: the more accurate, then the earlier).
-
-    Parameters
-    ----------
-    predictions : (K, n) array or sequence of K arrays of {0, 1}
-        Each candidate setting's predictions on the validation set.
-    y_val, z_val : arrays of {0, 1}, shape (n,)
-        Clean validation labels and groups.
-    target_di : float in (0, 1], default 0.8
-
-    Returns
-    -------
-    Choice
-    """
-    target_di = check_target_di(target_di)
-    y_val = as_binary(y_val, "y_val")
-    z_val = as_binary(z_val, "z_val")
-    check_same_length(y_val=y_val, z_val=z_val)
-    check_both_groups(z_val, "z_val")
-    if len(predictions) == 0:
-        raise ValueError("predictions is empty; give at least one candidate setting")
-    rows = [as_binary(p, f"predictions[{k}]") for k, p in enumerate(predictions)]
-    for k, row in enumerate(rows):
-        if len(row) != len(y_val):
-            raise ValueError(f"predictions[{k}] has {len(row)} entries but y_val has {len(y_val)}")
-    accuracy, di = rates_of_many(np.vstack(rows), y_val, z_val)
-    fair = di >= target_di - 1e-12
-    if fair.any():
-        order = np.lexsort((-di, -accuracy))  # last key first: accuracy, then DI; stable
-        index = int(next(k for k in order if fair[k]))
-    else:
-        index = int(np.lexsort((-accuracy, -di))[0])
-    return Choice(index=index, reached_target=bool(fair.any()), accuracy=accuracy, disparate_impact=di)

@@ -18,9 +18,9 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_binary, check_both_groups, check_same_length
-from .fair_common import DEFAULT_L2, check_fairness_data, check_sample_weight, fit_weighted_logistic
-from .models import LogisticRegression
+from .._validation import as_binary, check_both_groups, check_same_length
+from ._common import DEFAULT_L2, check_fairness_data, check_sample_weight, fit_weighted_logistic
+from ..models import LogisticRegression
 
 
 def reweighing_weights(y: Any, z: Any, sample_weight: Any = None) -> np.ndarray:
