@@ -572,7 +572,7 @@ def test_course_labels_flip_compas_only(authors):
 
 @needs_authors_files
 def test_a_changed_shuffle_cannot_go_unnoticed(authors):
-    from frlib.crowd_authors import _positions_in_dataset
+    from frlib.crowd.authors import _positions_in_dataset
 
     rows = crowd.match_course_rows(authors["compas"])["row"].to_numpy()
     # rows located with the shuffle of seed 0 inside the data set loaded with seed 1: the check fails

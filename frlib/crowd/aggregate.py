@@ -1,6 +1,6 @@
 """From many noisy answers to one label per item (lesson 08).
 
-Three ways to aggregate the answers of a crowd (:class:`frlib.crowd_workers.CrowdAnswers`):
+Three ways to aggregate the answers of a crowd (:class:`frlib.crowd.CrowdAnswers`):
 
 * :func:`majority_vote`: the label most votes agree on. With ``m`` independent workers who
   are each right with probability ``p > 1/2``, the majority is right with probability
@@ -30,6 +30,10 @@ Three ways to aggregate the answers of a crowd (:class:`frlib.crowd_workers.Crow
   much a confident answer is worth.
 
 Labels are binary; class 1 is "yes" (a vote for 1; on the 1-4 scale the answers 3 and 4).
+
+Two helpers for the lesson's experiments: :func:`crowdsource_labels` (labels of a set of items
+from a simulated crowd, aggregated) and :func:`worker_accuracy_for` (the worker accuracy at which
+a majority of ``m`` reaches a given accuracy, Condorcet's formula inverted).
 """
 
 from __future__ import annotations
@@ -40,11 +44,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.optimize import brentq
 from scipy.special import logsumexp
 from scipy.stats import binom
 
-from ._validation import as_binary, check_choice, check_positive_int, check_rate, to_numpy
-from .crowd_workers import CrowdAnswers
+from .._validation import as_binary, check_choice, check_positive_int, check_rate, to_numpy
+from .workers import CrowdAnswers, simulate_crowd
 
 __all__ = [
     "DawidSkeneResult",
@@ -394,3 +399,42 @@ def aggregate(crowd: CrowdAnswers, method: str = "majority", **options: Any) -> 
         return filtered_majority_vote(crowd, **options)[0]
     return dawid_skene(crowd, **options).labels
 
+
+def crowdsource_labels(
+    y: Any,
+    n_workers: int,
+    accuracy: Any = 0.7,
+    *,
+    method: str = "majority",
+    seed: int = 0,
+    **crowd_options: Any,
+) -> np.ndarray:
+    """Labels for items with true labels ``y``, as a simulated crowd would give them.
+
+    :func:`simulate_crowd` (``n_workers``, ``accuracy`` and ``crowd_options`` such as
+    ``answers_per_item``, ``z``, ``group_accuracy``, ``scale``), then :func:`aggregate` with
+    ``method`` (``"majority"``, ``"filtered"`` or ``"dawid-skene"``). Use it to relabel a clean
+    validation set: ``val.with_labels(crowdsource_labels(val.y, 5, 0.7))``.
+    """
+    crowd = simulate_crowd(y, n_workers, accuracy, seed=seed, **crowd_options)
+    return aggregate(crowd, method)
+
+
+def worker_accuracy_for(majority_accuracy: float, n_workers: int) -> float:
+    """The accuracy p of independent workers whose majority of ``n_workers`` is right with
+    probability ``majority_accuracy``: :func:`majority_vote_accuracy` inverted (in p >= 1/2).
+
+    Real crowds make correlated mistakes (hard items fool most workers), so their majority gains
+    less than Condorcet's formula promises; simulated independent workers with this p reproduce
+    a measured majority accuracy.
+
+    >>> round(worker_accuracy_for(majority_vote_accuracy(11, 0.6), 11), 6)
+    0.6
+    """
+    n_workers = check_positive_int(n_workers, "n_workers")
+    target = check_rate(majority_accuracy, "majority_accuracy")
+    if target < 0.5:
+        raise ValueError(f"majority_accuracy must be at least 0.5 (workers at least as good as a coin), got {target}")
+    if target == 1.0:
+        return 1.0
+    return float(brentq(lambda p: majority_vote_accuracy(n_workers, p) - target, 0.5, 1.0, xtol=1e-12))

@@ -25,7 +25,7 @@ majority of the 11 answers (>= 3 is a vote for +1)     66.1%            72.3%
 
 Reading the scale the other way round would give 38.3% / 36.8% single-answer agreement, worse
 than a coin. :class:`AuthorsCrowdFile` therefore codes ``true_label = 1`` as class 1 and the
-answers 3 and 4 as votes for 1 (:attr:`frlib.crowd_workers.CrowdAnswers.votes`).
+answers 3 and 4 as votes for 1 (:attr:`frlib.crowd.CrowdAnswers.votes`).
 
 **Class 1 is not the course's y = 1 on COMPAS.** In the crowd file, class 1 means "reoffended";
 in the course's COMPAS data (:func:`frlib.data.load_compas`) ``y = 1`` means "did **not**
@@ -51,10 +51,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ._validation import as_binary, check_positive_int
-from .crowd_workers import CrowdAnswers
-from .data import REAL_VAL_FRACTION, Dataset, load_adult, load_compas
-from .datafiles import read_data_file
+from .._validation import as_binary, check_positive_int
+from .workers import CrowdAnswers
+from ..data import REAL_VAL_FRACTION, Dataset, load_adult, load_compas
+from ..datafiles import read_data_file
 
 N_ANSWERS = 11
 ANSWER_COLUMNS = tuple(f"ans_{j}" for j in range(1, N_ANSWERS + 1))
@@ -134,7 +134,7 @@ def load_authors_crowd_file(path: str | Path) -> AuthorsCrowdFile:
     if not path.is_file():
         raise FileNotFoundError(
             f"no crowdsourcing file at {path}; the course does not ship the authors' files (see "
-            "frlib.crowd_authors: the crowdsourcing-data folder of the authors' repository)"
+            "frlib.crowd.authors: the crowdsourcing-data folder of the authors' repository)"
         )
     frame = pd.read_csv(path)
     missing = [c for c in (*META_COLUMNS, *ANSWER_COLUMNS, *WORKER_COLUMNS) if c not in frame.columns]
@@ -331,7 +331,7 @@ def _positions_in_dataset(data: Dataset, seed: int, rows: np.ndarray, dataset: s
         found = data.y[positions] if name == "y" else data.X[positions, names.index(name)]
         if not np.array_equal(found.astype(int), values.astype(int)):
             raise RuntimeError(
-                f"the rows of the {dataset} data set are not where frlib.crowd_authors expects them "
+                f"the rows of the {dataset} data set are not where frlib.crowd.authors expects them "
                 f"({name} differs); has frlib.data changed how it shuffles?"
             )
     return positions

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from ._validation import as_binary, check_choice, check_positive_int, check_rate, check_same_length, to_numpy
+from .._validation import as_binary, check_choice, check_positive_int, check_rate, check_same_length, to_numpy
 
 SCALES = ("binary", "1-4")
 _LOWEST = {"binary": 0, "1-4": 1}
