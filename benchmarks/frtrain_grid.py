@@ -10,11 +10,11 @@ authors' settings (PAPER_FACTS section 5) with ``--epochs`` epochs. Three ways t
 in its own process so that its peak memory (maximum resident set size) is its own:
 
 * ``loop``: a plain Python loop over the 45 configurations with
-  :func:`frlib.frtrain_reference.train_reference` (torch modules, autograd, one configuration at
+  :func:`frlib.frtrain.train_reference` (torch modules, autograd, one configuration at
   a time, as the authors' code);
-* ``grid of one``: a loop over :func:`frlib.frtrain.train_frtrain` (the batched code, one
+* ``grid of one``: a loop over :func:`frlib.frtrain_grid.train_frtrain` (the batched code, one
   configuration per call), for reference;
-* ``batched``: one call of :func:`frlib.frtrain.train_frtrain_grid` with all 45.
+* ``batched``: one call of :func:`frlib.frtrain_grid.train_frtrain_grid` with all 45.
 
 It prints seconds, peak memory and the loop / batched ratio, checks that the batched generators
 equal the loop's (largest weight difference), and exits 0 whatever the numbers are (targets are
@@ -41,22 +41,22 @@ TARGET_SECONDS = 60.0
 def _work(kind: str, epochs: int, threads: int, queue) -> None:
     import torch
 
-    from frlib import data, frtrain, frtrain_reference, poison
+    from frlib import data, frtrain, frtrain_grid, poison
 
     torch.set_num_threads(threads)
     split = data.split_dataset(data.make_synthetic(seed=0))
     poisoned, _ = poison.poison_split(split)
-    settings = replace(frtrain.POISONED_SETTINGS, epochs=epochs)
-    runs = frtrain.grid(LAMBDA_F, LAMBDA_R, SEEDS)
+    settings = replace(frtrain_grid.POISONED_SETTINGS, epochs=epochs)
+    runs = frtrain_grid.grid(LAMBDA_F, LAMBDA_R, SEEDS)
     start = time.perf_counter()
     if kind == "batched":
-        result = frtrain.train_frtrain_grid(poisoned.train, poisoned.val, runs, settings)
+        result = frtrain_grid.train_frtrain_grid(poisoned.train, poisoned.val, runs, settings)
         weights = result.weight[0]
     elif kind == "grid of one":
-        weights = np.array([frtrain.train_frtrain(poisoned.train, poisoned.val, *run, settings=settings).weight
+        weights = np.array([frtrain_grid.train_frtrain(poisoned.train, poisoned.val, *run, settings=settings).weight
                             for run in runs])
     else:
-        weights = np.array([frtrain_reference.train_reference(poisoned.train, poisoned.val, run, settings)["weight"]
+        weights = np.array([frtrain.train_reference(poisoned.train, poisoned.val, run, settings)["weight"]
                             for run in runs])
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

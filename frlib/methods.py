@@ -39,7 +39,7 @@ from ._validation import check_positive_int
 from .config import budget
 from .data import Dataset
 from .fair import ASSUMED_NOISE_RATE, fit_fair, fit_fair_robust_selection, rml_weights
-from .frtrain import PAPER_SETTINGS, QUICK_EPOCHS, TABLE_LAMBDAS, train_frtrain
+from .frtrain_grid import PAPER_SETTINGS, QUICK_EPOCHS, TABLE_LAMBDAS, train_frtrain
 from .models import fit_logistic_regression, predict
 from .robust import fit_rml, synthetic_config
 
@@ -112,7 +112,7 @@ def train_frtrain_paper(train: Dataset, val: Dataset, seed: int, *, poisoned: bo
 
     The paper tunes FR-Train separately for clean data (4,000 epochs, k = 3, lambda_r = 0.1) and
     poisoned data (10,000 epochs, k = 5, lambda_r = 0.4); ``poisoned`` says which column it
-    trains for. lambda_f is :data:`frlib.frtrain.TABLE_LAMBDAS` (0.75 clean, 0.44 poisoned),
+    trains for. lambda_f is :data:`frlib.frtrain_grid.TABLE_LAMBDAS` (0.75 clean, 0.44 poisoned),
     calibrated on other data seeds to the paper's DI (the paper's own table points, 0.85 and
     0.52, give our implementation a DI 0.01-0.06 higher). The quick setting trains fewer epochs.
     """

@@ -11,7 +11,7 @@ a slightly smaller lambda_f. This script trains, for each column, a grid of lamb
 the authors' sweep range on calibration data seeds (100-109 by default; the table uses 0-4) with
 two initialisations each, in one batched computation per column, and prints the mean test
 accuracy and DI per lambda_f and the lambda_f whose mean DI is closest to the paper's DI for that
-column. :data:`frlib.frtrain.TABLE_LAMBDAS` holds the values it chose.
+column. :data:`frlib.frtrain_grid.TABLE_LAMBDAS` holds the values it chose.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 import numpy as np
 import torch
 
-from frlib import data, frtrain, paper, poison
+from frlib import data, frtrain_grid, paper, poison
 
 CANDIDATES = {"poisoned": (0.36, 0.40, 0.44, 0.48, 0.52), "clean": (0.65, 0.70, 0.75, 0.80, 0.85)}
 
@@ -37,10 +37,10 @@ def calibrate(column: str, seeds: list[int], inits: list[int]) -> tuple[float, l
     splits = [data.split_dataset(data.make_synthetic(seed=s)) for s in seeds]
     if column == "poisoned":
         splits = [poison.poison_split(split)[0] for split in splits]
-    lambda_r = frtrain.PAPER_LAMBDAS[column][1]
-    runs = frtrain.grid(CANDIDATES[column], lambda_r, inits)
-    result = frtrain.train_frtrain_grid([s.train for s in splits], [s.val for s in splits], runs,
-                                        frtrain.PAPER_SETTINGS[column])
+    lambda_r = frtrain_grid.PAPER_LAMBDAS[column][1]
+    runs = frtrain_grid.grid(CANDIDATES[column], lambda_r, inits)
+    result = frtrain_grid.train_frtrain_grid([s.train for s in splits], [s.val for s in splits], runs,
+                                             frtrain_grid.PAPER_SETTINGS[column])
     scores = result.evaluate([s.test for s in splits])
     _, paper_di = paper.paper_row("FR-Train", column)
     rows = []
@@ -63,12 +63,12 @@ def main() -> int:
         start = time.perf_counter()
         chosen, rows = calibrate(column, seeds, inits)
         paper_acc, paper_di = paper.paper_row("FR-Train", column)
-        print(f"{column}: data seeds {seeds[0]}-{seeds[-1]}, inits {inits}, lambda_r = {frtrain.PAPER_LAMBDAS[column][1]}, "
+        print(f"{column}: data seeds {seeds[0]}-{seeds[-1]}, inits {inits}, lambda_r = {frtrain_grid.PAPER_LAMBDAS[column][1]}, "
               f"{time.perf_counter() - start:.0f} s; paper: accuracy {paper_acc:.3f}, DI {paper_di:.3f}")
         for row in rows:
             mark = "  <- chosen" if row["lambda_f"] == chosen else ""
             print(f"  lambda_f {row['lambda_f']:.2f}: accuracy {row['accuracy']:.3f}, DI {row['DI']:.3f}{mark}")
-        print(f"  frlib.frtrain.TABLE_LAMBDAS[{column!r}] = {frtrain.TABLE_LAMBDAS[column]}")
+        print(f"  frlib.frtrain_grid.TABLE_LAMBDAS[{column!r}] = {frtrain_grid.TABLE_LAMBDAS[column]}")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""frlib.frtrain (the batched grid) against frlib.frtrain_reference (modules + autograd), and its API.
+"""frlib.frtrain_grid (the batched grid) against frlib.frtrain (modules + autograd), and its API.
 
 The batched grid writes its gradients out; the reference is the same algorithm written the
 straightforward way, one configuration at a time, with autograd. Starting from the same seeded
@@ -14,9 +14,10 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from frlib import frtrain
+from frlib import frtrain_grid
 from frlib.data import make_synthetic, split_dataset
-from frlib.frtrain import (
+from frlib.frtrain import train_reference
+from frlib.frtrain_grid import (
     FRTrainSettings,
     Run,
     grid,
@@ -24,7 +25,6 @@ from frlib.frtrain import (
     train_frtrain,
     train_frtrain_grid,
 )
-from frlib.frtrain_reference import train_reference
 from frlib.metrics import disparate_impact
 from frlib.poison import poison_split
 
@@ -85,7 +85,7 @@ def test_same_seed_same_model_other_seed_other_model(small):
 def test_initial_parameters_follow_the_authors_initialisation():
     draws = [initial_parameters(seed, 3, 1, 16) for seed in range(200)]
     weights = np.concatenate([np.concatenate([d["gen_w"].numpy(), d["r_w1"].numpy().ravel()]) for d in draws])
-    assert weights.std() == pytest.approx(frtrain.INIT_STD, rel=0.03) and abs(weights.mean()) < 0.01
+    assert weights.std() == pytest.approx(frtrain_grid.INIT_STD, rel=0.03) and abs(weights.mean()) < 0.01
     assert all(float(d["gen_b"]) == 0 and not d["r_b1"].any() for d in draws)
     assert draws[0]["r_w1"].shape == (4, 16)  # [x1, x2, z, label] -> 16, as the authors' D_R
 
