@@ -29,42 +29,21 @@ from .frtrain_grid import (
     check_validation_set,
     initial_parameters,
 )
-
-
-class Generator(nn.Module):
-    """The classifier: logit = w . x + b."""
-
-    def __init__(self, n_features: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(n_features, 1)
-
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
-        return self.linear(X).squeeze(-1)
-
-
-class FairnessDiscriminator(nn.Module):
-    """D_F: P(z = 1 | logit) (demographic parity) or P(z = 1 | logit, y) (equalized odds)."""
-
-    def __init__(self, n_inputs: int) -> None:
-        super().__init__()
-        self.linear = nn.Linear(n_inputs, 1)
-
-    def forward(self, inputs: torch.Tensor) -> torch.Tensor:  # returns the logit of P(z = 1)
-        return self.linear(inputs).squeeze(-1)
+from .models import LogisticRegression, make_mlp
 
 
 class RobustnessDiscriminator(nn.Module):
-    """D_R: P(clean | x, label), an MLP d + 1 -> hidden -> 1 with LeakyReLU(0.2)."""
+    """D_R: P(clean | x, label), an MLP d + 1 -> hidden -> 1 with LeakyReLU(0.2) (:func:`frlib.models.make_mlp`)."""
 
     def __init__(self, n_features: int, hidden: int) -> None:
         super().__init__()
-        self.net = nn.Sequential(nn.Linear(n_features + 1, hidden), nn.LeakyReLU(0.2), nn.Linear(hidden, 1))
+        self.net = make_mlp(n_features + 1, (hidden,), 1, activation="leaky_relu")
 
     def forward(self, X: torch.Tensor, label: torch.Tensor) -> torch.Tensor:  # logit of P(clean)
         return self.net(torch.cat([X, label.unsqueeze(-1)], dim=1)).squeeze(-1)
 
 
-def _load(players: tuple[Generator, FairnessDiscriminator, RobustnessDiscriminator], params: dict) -> None:
+def _load(players: tuple[LogisticRegression, LogisticRegression, RobustnessDiscriminator], params: dict) -> None:
     generator, fairness, robustness = players
     with torch.no_grad():
         generator.linear.weight.copy_(params["gen_w"].unsqueeze(0))
@@ -95,8 +74,10 @@ def train_reference(
     n_features = X.shape[1]
     eo = settings.fairness == "eo"
 
-    generator = Generator(n_features)
-    fairness = FairnessDiscriminator(2 if eo else 1)
+    # The generator is the course's logistic regression; D_F a logistic unit on the generator's
+    # logit (and y for equalized odds), predicting z; D_R an MLP. _load sets their parameters.
+    generator = LogisticRegression(n_features, seed=None)
+    fairness = LogisticRegression(2 if eo else 1, seed=None)
     robustness = RobustnessDiscriminator(n_features, settings.hidden_robustness)
     _load((generator, fairness, robustness),
           initial_parameters(seed, n_features, 2 if eo else 1, settings.hidden_robustness))

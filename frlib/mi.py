@@ -36,7 +36,6 @@ What this module holds (lesson 05 teaches each of them):
 from __future__ import annotations
 
 import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple, Sequence
 
@@ -52,9 +51,10 @@ from ._validation import (
     check_choice,
     check_positive_int,
     check_same_length,
+    check_scalar,
     to_numpy,
 )
-from .models import torch_seed
+from .models import make_mlp, torch_seed
 
 SUM_TOLERANCE = 1e-6  # how far from 1 a probability distribution may sum
 
@@ -303,41 +303,11 @@ def discriminator_bound(z: Any, d: Any) -> float:
     return log_likelihood + _entropy_of(counts / counts.sum())
 
 
-def _check_fraction(value: Any, name: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < 1:
-        raise ValueError(f"{name} must be a number strictly between 0 and 1, got {value!r}")
-    return float(value)
-
-
-def _check_positive_real(value: Any, name: str, *, allow_zero: bool = False) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
-    if not ok or value < 0 or (value == 0 and not allow_zero):
-        kind = "non-negative" if allow_zero else "positive"
-        raise ValueError(f"{name} must be a {kind} finite number, got {value!r}")
-    return float(value)
-
-
-def _check_hidden(hidden: Any) -> tuple[int, ...]:
-    if not isinstance(hidden, (list, tuple)):
-        raise TypeError(f"hidden must be a sequence of layer sizes such as (16,) or (), got {hidden!r}")
-    return tuple(check_positive_int(h, "hidden sizes") for h in hidden)
-
-
 def _features_2d(features: Any, name: str) -> np.ndarray:
     array = to_numpy(features, name)
     if array.ndim == 1:
         return as_vector(array, name).reshape(-1, 1)
     return as_features(array, name)
-
-
-def _mlp(n_inputs: int, hidden: tuple[int, ...], n_outputs: int) -> nn.Sequential:
-    """Linear layers with LeakyReLU(0.2) between them (the activation of FR-Train's D_R)."""
-    layers: list[nn.Module] = []
-    sizes = [n_inputs, *hidden]
-    for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-        layers += [nn.Linear(fan_in, fan_out), nn.LeakyReLU(0.2)]
-    layers.append(nn.Linear(sizes[-1], n_outputs))
-    return nn.Sequential(*layers)
 
 
 @dataclass
@@ -452,68 +422,25 @@ def discriminator_mi(
         )
     inputs = _features_2d(features, "features")
     check_same_length(z=labels, features=inputs)
-    hidden = _check_hidden(hidden)
     epochs = check_positive_int(epochs, "epochs")
-    lr = _check_positive_real(lr, "lr")
-    weight_decay = _check_positive_real(weight_decay, "weight_decay", allow_zero=True)
-    held_out = _check_fraction(held_out, "held_out")
+    lr = check_scalar(lr, "lr", min_val=0, include_boundaries="neither")
+    weight_decay = check_scalar(weight_decay, "weight_decay", min_val=0)
+    held_out = check_scalar(held_out, "held_out", min_val=0, max_val=1, include_boundaries="neither")
     seed = check_positive_int(seed, "seed", minimum=0)
-    n = len(labels)
-    n_test = int(round(held_out * n))
-    if n_test < 1 or n - n_test < 1:
-        raise ValueError(
-            f"{n} rows cannot be split into a training part and a held-out part of fraction {held_out}"
-        )
-
-    order = np.random.default_rng(seed).permutation(n)
-    train, test = order[n_test:], order[:n_test]
-    mean = inputs[train].mean(axis=0)
-    scale = inputs[train].std(axis=0)
-    scale[scale == 0] = 1.0
-    standardised = torch.as_tensor((inputs - mean) / scale, dtype=torch.float32)
-    targets = torch.as_tensor(codes, dtype=torch.long)
     K = len(values)
-
-    def empirical_entropy(rows: np.ndarray) -> float:
-        counts = np.bincount(codes[rows], minlength=K)
-        return _entropy_of(counts / counts.sum())
-
-    h_train, h_test = empirical_entropy(train), empirical_entropy(test)
-    x_train, y_train = standardised[train], targets[train]
-    x_test, y_test = standardised[test], targets[test]
-    with torch_seed(seed):
-        model = _mlp(inputs.shape[1], hidden, K)
-        # Start from the discriminator that knows nothing, D_z = P(z) (bound 0): zero output
-        # weights, output bias log P(z) of the training rows.
-        prior = np.bincount(codes[train], minlength=K) / len(train)
-        with torch.no_grad():
-            model[-1].weight.zero_()
-            model[-1].bias.copy_(torch.as_tensor(np.log(np.maximum(prior, 1e-12)), dtype=torch.float32))
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-        loss_fn = nn.CrossEntropyLoss()
-        train_curve, test_curve = [], []
-
-        def held_out_bound() -> float:
-            with torch.no_grad():
-                return h_test - float(loss_fn(model(x_test), y_test))
-
-        test_curve.append(held_out_bound())  # epoch 0: the untrained discriminator
-        for _ in range(epochs):
-            optimizer.zero_grad()
-            loss = loss_fn(model(x_train), y_train)
-            train_curve.append(h_train - float(loss.detach()))  # the bound before this update
-            loss.backward()
-            optimizer.step()
-            test_curve.append(held_out_bound())
-        with torch.no_grad():
-            train_curve.append(h_train - float(loss_fn(model(x_train), y_train)))
-    model.eval()
-    with torch.no_grad():
-        log_d = torch.log_softmax(model(x_test), dim=1).double().numpy()
-    counts = np.bincount(codes[test], minlength=K)
-    with np.errstate(divide="ignore"):
-        log_prior = np.log(counts / counts.sum())
-    pointwise = log_d[np.arange(n_test), codes[test]] - log_prior[codes[test]]
+    # Linear layers with LeakyReLU(0.2) between them, the activation of FR-Train's D_R.
+    model = make_mlp(inputs.shape[1], hidden, K, activation="leaky_relu", seed=seed)
+    train, test = _split_rows(len(labels), held_out, seed)
+    standardised, mean, scale = _standardise(inputs, train)
+    targets = torch.as_tensor(codes, dtype=torch.long)
+    h_train, h_test = _plugin_entropy_of_codes(codes[train], K), _plugin_entropy_of_codes(codes[test], K)
+    _start_from_the_prior(model, codes[train], K)
+    train_curve, test_curve = _train_discriminator(
+        model, (standardised[train], targets[train], h_train), (standardised[test], targets[test], h_test),
+        epochs=epochs, lr=lr, weight_decay=weight_decay,
+    )
+    pointwise = _pointwise_bound(model, standardised[test], codes[test], K)
+    n_test = len(test)
     stderr = float(pointwise.std(ddof=1) / math.sqrt(n_test)) if n_test > 1 else float("nan")
     return DiscriminatorMI(
         estimate=float(pointwise.mean()),
@@ -530,6 +457,86 @@ def discriminator_mi(
         _mean=mean,
         _scale=scale,
     )
+
+
+def _split_rows(n: int, held_out: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded shuffle of the n rows into a training part and a held-out part (fraction ``held_out``)."""
+    n_test = int(round(held_out * n))
+    if n_test < 1 or n - n_test < 1:
+        raise ValueError(
+            f"{n} rows cannot be split into a training part and a held-out part of fraction {held_out}"
+        )
+    order = np.random.default_rng(seed).permutation(n)
+    return order[n_test:], order[:n_test]
+
+
+def _standardise(inputs: np.ndarray, train: np.ndarray) -> tuple[torch.Tensor, np.ndarray, np.ndarray]:
+    """The features standardised with the training rows' mean and standard deviation (1 where 0)."""
+    mean = inputs[train].mean(axis=0)
+    scale = inputs[train].std(axis=0)
+    scale[scale == 0] = 1.0
+    return torch.as_tensor((inputs - mean) / scale, dtype=torch.float32), mean, scale
+
+
+def _plugin_entropy_of_codes(codes: np.ndarray, K: int) -> float:
+    """H(Z) of a sample of z coded 0 .. K-1 (the plug-in estimate)."""
+    counts = np.bincount(codes, minlength=K)
+    return _entropy_of(counts / counts.sum())
+
+
+def _start_from_the_prior(model: nn.Sequential, codes: np.ndarray, K: int) -> None:
+    """Make ``model`` the discriminator that knows nothing, D_z = P(z), whose bound is 0: zero
+    output weights, output bias log P(z) of the given (training) rows."""
+    prior = np.bincount(codes, minlength=K) / len(codes)
+    with torch.no_grad():
+        model[-1].weight.zero_()
+        model[-1].bias.copy_(torch.as_tensor(np.log(np.maximum(prior, 1e-12)), dtype=torch.float32))
+
+
+def _train_discriminator(
+    model: nn.Module,
+    training: tuple[torch.Tensor, torch.Tensor, float],
+    held_out: tuple[torch.Tensor, torch.Tensor, float],
+    *,
+    epochs: int,
+    lr: float,
+    weight_decay: float,
+) -> tuple[list[float], list[float]]:
+    """Full-batch Adam on the cross-entropy of z; the Theorem 1 bound H(Z) - CE on both parts.
+
+    ``training`` and ``held_out`` are (features, z codes, H(Z) of those rows). Returns the two
+    curves: the training bound before each update and after the last one, and the held-out bound
+    of the untrained discriminator and after each update (``epochs + 1`` values each).
+    """
+    (x_train, y_train, h_train), (x_test, y_test, h_test) = training, held_out
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    loss_fn = nn.CrossEntropyLoss()
+
+    def bound(x: torch.Tensor, y: torch.Tensor, h: float) -> float:
+        with torch.no_grad():
+            return h - float(loss_fn(model(x), y))
+
+    train_curve, test_curve = [], [bound(x_test, y_test, h_test)]  # epoch 0: the untrained D
+    for _ in range(epochs):
+        optimizer.zero_grad()
+        loss = loss_fn(model(x_train), y_train)
+        train_curve.append(h_train - float(loss.detach()))  # the bound before this update
+        loss.backward()
+        optimizer.step()
+        test_curve.append(bound(x_test, y_test, h_test))
+    train_curve.append(bound(x_train, y_train, h_train))
+    model.eval()
+    return train_curve, test_curve
+
+
+def _pointwise_bound(model: nn.Module, x: torch.Tensor, codes: np.ndarray, K: int) -> np.ndarray:
+    """log D_{z_i}(x_i) - log P_hat(z_i) on the given rows: the terms whose mean is the bound."""
+    with torch.no_grad():
+        log_d = torch.log_softmax(model(x), dim=1).double().numpy()
+    counts = np.bincount(codes, minlength=K)
+    with np.errstate(divide="ignore"):
+        log_prior = np.log(counts / counts.sum())
+    return log_d[np.arange(len(codes)), codes] - log_prior[codes]
 
 
 # --- variational bounds for continuous pairs -----------------------------------------------------
@@ -617,13 +624,6 @@ def infonce_bound(scores: Any) -> float:
     return float(_infonce(_score_matrix(scores)))
 
 
-def _embedding(n_inputs: int, hidden: int, embed: int) -> nn.Sequential:
-    """n_inputs -> hidden -> hidden -> embed, with ReLU between the layers."""
-    return nn.Sequential(
-        nn.Linear(n_inputs, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, embed)
-    )
-
-
 class SeparableCritic(nn.Module):
     """f(x, y) = g(x) . h(y), with g and h small MLPs (Poole et al. 2019, the "separable" critic).
 
@@ -634,8 +634,9 @@ class SeparableCritic(nn.Module):
         super().__init__()
         x_dim, y_dim = check_positive_int(x_dim, "x_dim"), check_positive_int(y_dim, "y_dim")
         hidden, embed = check_positive_int(hidden, "hidden"), check_positive_int(embed, "embed")
-        self.g = _embedding(x_dim, hidden, embed)
-        self.h = _embedding(y_dim, hidden, embed)
+        # Two MLPs n -> hidden -> hidden -> embed with ReLU, drawn in turn from torch's generator.
+        self.g = make_mlp(x_dim, (hidden, hidden), embed)
+        self.h = make_mlp(y_dim, (hidden, hidden), embed)
 
     def forward(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         return self.g(x) @ self.h(y).T
@@ -721,8 +722,8 @@ def variational_mi(
     check_same_length(x=xs, y=ys)
     batch_size = check_positive_int(batch_size, "batch_size", minimum=2)
     steps = check_positive_int(steps, "steps")
-    lr = _check_positive_real(lr, "lr")
-    held_out = _check_fraction(held_out, "held_out")
+    lr = check_scalar(lr, "lr", min_val=0, include_boundaries="neither")
+    held_out = check_scalar(held_out, "held_out", min_val=0, max_val=1, include_boundaries="neither")
     seed = check_positive_int(seed, "seed", minimum=0)
     n = len(xs)
     n_test = int(round(held_out * n))
@@ -774,9 +775,8 @@ def variational_mi(
 
 
 def _check_rho(rho: Any) -> float:
-    if isinstance(rho, bool) or not isinstance(rho, numbers.Real) or not -1 < rho < 1:
-        raise ValueError(f"rho must be a correlation strictly between -1 and 1, got {rho!r}")
-    return float(rho)
+    return check_scalar(rho, "rho", min_val=-1, max_val=1, include_boundaries="neither",
+                        why="a correlation strictly between -1 and 1")
 
 
 def gaussian_mi(rho: float, dim: int = 1) -> float:
@@ -792,7 +792,7 @@ def gaussian_mi(rho: float, dim: int = 1) -> float:
 
 def rho_for_mi(mi: float, dim: int = 1) -> float:
     """The correlation rho >= 0 at which :func:`gaussian_mi` equals ``mi``: sqrt(1 - exp(-2 mi / d))."""
-    mi = _check_positive_real(mi, "mi", allow_zero=True)
+    mi = check_scalar(mi, "mi", min_val=0)
     dim = check_positive_int(dim, "dim")
     return math.sqrt(-math.expm1(-2.0 * mi / dim))
 

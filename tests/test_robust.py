@@ -17,6 +17,7 @@ from sklearn.linear_model import LogisticRegression as SklearnLR
 from frlib import methods
 from frlib.config import quick_mode
 from frlib.methods import train_rml
+from frlib.models import class_probabilities, train_model
 from frlib.poison import poison_split
 from frlib.robust import (
     ROBUST_METHODS,
@@ -53,13 +54,11 @@ from frlib.robust import (
     make_task,
     memorization_curves,
     noise_matrix,
-    predict_proba,
     prediction_entropy,
     rml_example_weights,
     small_loss_indices,
     summarize_comparison,
     synthetic_config,
-    train_network,
 )
 
 # The tests' own budget (independent of FRLIB_QUICK): the quick setting's digits network.
@@ -151,11 +150,11 @@ def test_a_linear_network_trained_on_clean_labels_matches_sklearn(synthetic_spli
     reference = SklearnLR(C=np.inf, max_iter=10_000).fit(split.X_train, split.y_train)
     agreement = np.mean(fit.predict(split.X_test) == reference.predict(split.X_test))
     assert agreement >= 0.99
-    np.testing.assert_allclose(fit.predict_proba(split.X_test)[:, 1], reference.predict_proba(split.X_test)[:, 1],
+    np.testing.assert_allclose(fit.class_probabilities(split.X_test)[:, 1], reference.predict_proba(split.X_test)[:, 1],
                                atol=0.03)
 
 
-def test_train_network_minimises_the_weighted_mean_loss():
+def test_training_k_logits_minimises_the_weighted_mean_cross_entropy():
     X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]])
     y = np.array([0, 1, 2])
     weights = np.array([1.0, 2.0, 5.0])
@@ -163,11 +162,11 @@ def test_train_network_minimises_the_weighted_mean_loss():
     with torch.no_grad():
         per_example = torch.nn.functional.cross_entropy(model(torch.tensor(X, dtype=torch.float32)),
                                                         torch.tensor(y), reduction="none").numpy()
-    losses = train_network(model, X, y, sample_weight=weights, epochs=2, lr=1e-3)
+    losses = train_model(model, X, y, sample_weight=weights, epochs=2, lr=1e-3).loss
     assert losses[0] == pytest.approx(np.sum(weights * per_example) / weights.sum(), rel=1e-5)
     # Integer weights act like repeated examples.
     repeated = make_network(2, 3, seed=3)
-    duplicated = train_network(repeated, np.repeat(X, [1, 2, 5], axis=0), np.repeat(y, [1, 2, 5]), epochs=2, lr=1e-3)
+    duplicated = train_model(repeated, np.repeat(X, [1, 2, 5], axis=0), np.repeat(y, [1, 2, 5]), epochs=2, lr=1e-3).loss
     np.testing.assert_allclose(losses, duplicated, rtol=1e-5)
 
 
@@ -175,17 +174,17 @@ def test_training_rejects_bad_input():
     model = make_network(2, 2)
     X, y = np.zeros((3, 2)), np.array([0, 1, 1])
     with pytest.raises(ValueError, match="sample_weight is all zeros"):
-        train_network(model, X, y, sample_weight=[0, 0, 0])
+        train_model(model, X, y, sample_weight=[0, 0, 0])
     with pytest.raises(ValueError, match="sample_weight must be non-negative"):
-        train_network(model, X, y, sample_weight=[1, -1, 0])
+        train_model(model, X, y, sample_weight=[1, -1, 0])
     with pytest.raises(ValueError, match="lengths differ"):
-        train_network(model, X, y[:2])
+        train_model(model, X, y[:2])
     with pytest.raises(ValueError, match="class indices"):
-        train_network(model, X, [0, 0.5, 1])
+        train_model(model, X, [0, 0.5, 1])
     with pytest.raises(ValueError, match="lr"):
-        train_network(model, X, y, lr=0)
+        train_model(model, X, y, lr=0)
     with pytest.raises(ValueError, match="y holds class 2 but the model outputs only 2 logits"):
-        train_network(model, X, [0, 1, 2])
+        train_model(model, X, [0, 1, 2])
     with pytest.raises(TypeError, match="hidden"):
         make_network(2, 2, hidden=128)
     with pytest.raises(ValueError, match="n_classes"):
@@ -596,5 +595,5 @@ def test_other_bad_arguments_get_clear_errors(noisy40):
     with pytest.raises(ValueError, match="rate"):
         make_task(noisy40.split, "symmetric", 1.2)
     with pytest.raises(TypeError, match="model"):
-        predict_proba("model", X)
+        class_probabilities("model", X)
     assert digits_config().hidden == (128, 128)

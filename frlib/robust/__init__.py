@@ -15,8 +15,9 @@ module                      what it holds
 ``robust.selection``        small-loss selection (Co-teaching) and label correction (SELFIE) (5, 6)
 ``robust.rml``              RML, learning to reweight against a clean validation set (7)
 ``robust.compare``          every defence on one noisy task, over noise rates and seeds
-``robust._common``          what they share: the network, its training, :class:`RobustFit`,
-                            plain training, the precision and recall of noise detection
+``robust._common``          what they share: the network (trained by
+                            :func:`frlib.models.train_model`), :class:`RobustFit`, plain
+                            training, the precision and recall of noise detection
 ==========================  ===================================================================
 
 Labels are class indices 0 .. K-1 everywhere (binary labels are the case K = 2), and every
@@ -24,19 +25,15 @@ classifier outputs K logits.
 """
 
 from ._common import (
-    ExampleLoss,
     RobustFit,
     TrainConfig,
     check_training_data,
-    cross_entropy,
     detection_scores,
     digits_config,
     fit_plain,
     make_network,
     predict_labels,
-    predict_proba,
     synthetic_config,
-    train_network,
 )
 from .compare import ROBUST_METHODS, NoisyTask, compare_methods, evaluate_fit, make_task, summarize_comparison
 from .losses import BOOTSTRAP_KINDS, bootstrap_loss, fit_bootstrap, fit_gce, gce_loss
@@ -76,7 +73,6 @@ __all__ = [
     "MAX_CONDITION_NUMBER",
     "NOISE_KINDS",
     "ROBUST_METHODS",
-    "ExampleLoss",
     "LabelledSplit",
     "NoiseAdaptationLayer",
     "NoisyTask",
@@ -91,7 +87,6 @@ __all__ = [
     "check_validation_labels",
     "compare_methods",
     "confusion_transition",
-    "cross_entropy",
     "detection_scores",
     "digits_config",
     "estimate_transition",
@@ -121,11 +116,9 @@ __all__ = [
     "noisy_log_probabilities",
     "noisy_posterior",
     "predict_labels",
-    "predict_proba",
     "prediction_entropy",
     "rml_example_weights",
     "small_loss_indices",
     "summarize_comparison",
     "synthetic_config",
-    "train_network",
 ]

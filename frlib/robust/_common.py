@@ -1,7 +1,8 @@
 """What the defences of lesson 03 share (robust training, Part I): networks, training, results.
 
-* :func:`make_network` (a softmax classifier: linear, or an MLP) and :func:`train_network`,
-  full-batch training of any per-example loss;
+* :func:`make_network`, the softmax classifier of every method (linear, or an MLP), trained
+  by the course's one loop :func:`frlib.models.train_model` with any per-example loss
+  (:data:`frlib.models.ExampleLoss`; the cross-entropy by default);
 * :class:`TrainConfig`, how every method trains, with the lesson's two settings
   :func:`digits_config` and :func:`synthetic_config`;
 * :class:`RobustFit`, what every method returns, and :func:`fit_plain`, plain training on the
@@ -14,13 +15,10 @@ classifier outputs K logits. The facade :mod:`frlib.robust` re-exports the publi
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
-import torch
 from torch import nn
 
 from .._validation import (
@@ -29,36 +27,26 @@ from .._validation import (
     as_vector,
     check_positive_int,
     check_same_length,
-    check_sample_weight,
+    check_scalar,
     to_numpy,
 )
 from ..config import budget
-from ..models import torch_seed
-
-# A per-example loss: (logits of shape (n, K), labels of shape (n,)) -> losses of shape (n,).
-ExampleLoss = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
+from ..models import class_probabilities, make_mlp, train_model
 
 
 # --- networks and training ------------------------------------------------------------------------
 
 
 def make_network(n_features: int, n_classes: int, hidden: Sequence[int] = (), seed: int = 0) -> nn.Sequential:
-    """A softmax classifier n_features -> hidden[0] -> ... -> n_classes logits, ReLU in between.
+    """The classifier of lesson 03: n_features -> hidden[0] -> ... -> n_classes logits, ReLU in
+    between (:func:`frlib.models.make_mlp` with one output per class, read through a softmax).
 
     ``hidden=()`` gives multinomial logistic regression (one linear layer); with two classes
     it is the paper's logistic regression written with two logits.
     """
     n_features = check_positive_int(n_features, "n_features")
     n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
-    if not isinstance(hidden, (list, tuple)):
-        raise TypeError(f"hidden must be a sequence of layer sizes such as (128, 128), got {hidden!r}")
-    sizes = [n_features] + [check_positive_int(h, "hidden sizes") for h in hidden]
-    layers: list[nn.Module] = []
-    with torch_seed(seed):
-        for fan_in, fan_out in zip(sizes[:-1], sizes[1:]):
-            layers += [nn.Linear(fan_in, fan_out), nn.ReLU()]
-        layers.append(nn.Linear(sizes[-1], n_classes))
-    return nn.Sequential(*layers)
+    return make_mlp(n_features, hidden, n_classes, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -79,8 +67,8 @@ class TrainConfig:
             raise TypeError(f"hidden must be a sequence of layer sizes, got {self.hidden!r}")
         object.__setattr__(self, "hidden", tuple(check_positive_int(h, "hidden sizes") for h in self.hidden))
         check_positive_int(self.epochs, "epochs")
-        _check_positive_number(self.lr, "lr")
-        _check_positive_number(self.weight_decay, "weight_decay", allow_zero=True)
+        check_scalar(self.lr, "lr", min_val=0, include_boundaries="neither")
+        check_scalar(self.weight_decay, "weight_decay", min_val=0)
 
 
 def digits_config() -> TrainConfig:
@@ -95,16 +83,6 @@ def digits_config() -> TrainConfig:
 def synthetic_config() -> TrainConfig:
     """Logistic regression on the synthetic data, as :func:`frlib.methods.train_lr` trains it."""
     return TrainConfig(hidden=(), epochs=budget(full=1000, quick=300), lr=0.05)
-
-
-def _check_positive_number(value: Any, name: str, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a number, got {value!r}")
-    if not math.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}")
-    if value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"{name} must be {'non-negative' if allow_zero else 'positive'}, got {value!r}")
-    return float(value)
 
 
 def infer_n_classes(y: np.ndarray, n_classes: int | None) -> int:
@@ -124,94 +102,9 @@ def check_training_data(X: Any, y: Any, n_classes: int | None, prefix: str = "")
     return features, labels, n_classes
 
 
-def cross_entropy(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
-    """The per-example cross-entropy -log softmax(logits)[y]."""
-    return nn.functional.cross_entropy(logits, y, reduction="none")
-
-
-def train_network(
-    model: nn.Module,
-    X: Any,
-    y: Any,
-    *,
-    loss: ExampleLoss = cross_entropy,
-    sample_weight: Any = None,
-    epochs: int = 300,
-    lr: float = 3e-3,
-    weight_decay: float = 0.0,
-    on_epoch: Callable[[int, nn.Module], None] | None = None,
-) -> list[float]:
-    """Train ``model`` in place: full-batch Adam on the (weighted) mean of a per-example loss.
-
-    L(theta) = sum_i w_i loss(f_theta(x_i), y_i) / sum_i w_i, all w_i = 1 by default.
-
-    Parameters
-    ----------
-    model : torch.nn.Module
-        Maps an (n, d) float tensor to (n, K) logits.
-    X : array of shape (n, d)
-    y : array of class indices, shape (n,)
-    loss : callable
-        ``loss(logits, y)`` -> per-example losses (default: cross-entropy). The noise-aware
-        losses of :mod:`frlib.robust.transition` and :mod:`frlib.robust.losses` plug in here.
-    sample_weight : array of shape (n,), optional
-        Non-negative weights, not all zero.
-    epochs, lr, weight_decay
-        Number of full-batch steps, Adam's step size and L2 penalty.
-    on_epoch : callable, optional
-        Called as ``on_epoch(epoch, model)`` after every step (for learning curves).
-
-    Returns
-    -------
-    list of float
-        The training loss before each step.
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    features = as_features(X, "X")
-    labels = as_vector(y, "y")
-    if (labels != np.round(labels)).any() or (labels < 0).any():
-        raise ValueError("y must contain class indices 0, 1, 2, ...")
-    check_same_length(X=features, y=labels)
-    weights = check_sample_weight(sample_weight, len(labels))
-    epochs = check_positive_int(epochs, "epochs")
-    lr = _check_positive_number(lr, "lr")
-    weight_decay = _check_positive_number(weight_decay, "weight_decay", allow_zero=True)
-    inputs = torch.as_tensor(features, dtype=torch.float32)
-    targets = torch.as_tensor(labels.astype(np.int64))
-    w = torch.as_tensor(weights / weights.sum(), dtype=torch.float32)
-    with torch.no_grad():
-        width = model(inputs[:1]).shape[-1]
-    if labels.max() >= width:
-        raise ValueError(f"y holds class {labels.max():g} but the model outputs only {width} logits")
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    losses = []
-    model.train()
-    for epoch in range(epochs):
-        optimizer.zero_grad()
-        value = (loss(model(inputs), targets) * w).sum()
-        value.backward()
-        optimizer.step()
-        losses.append(float(value.detach()))
-        if on_epoch is not None:
-            on_epoch(epoch, model)
-    model.eval()
-    return losses
-
-
-def predict_proba(model: nn.Module, X: Any) -> np.ndarray:
-    """Class probabilities softmax(f(x)) for each row of X, shape (n, K)."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    inputs = torch.as_tensor(as_features(X, "X"), dtype=torch.float32)
-    model.eval()
-    with torch.no_grad():
-        return torch.softmax(model(inputs), dim=1).numpy().astype(float)
-
-
 def predict_labels(model: nn.Module, X: Any) -> np.ndarray:
     """The most probable class of each row of X, an int array of shape (n,)."""
-    return predict_proba(model, X).argmax(axis=1).astype(np.int64)
+    return class_probabilities(model, X).argmax(axis=1).astype(np.int64)
 
 
 # --- what every method returns ---------------------------------------------------------------------
@@ -252,9 +145,9 @@ class RobustFit:
         """Predicted classes for the rows of X."""
         return predict_labels(self.model, X)
 
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Class probabilities for the rows of X."""
-        return predict_proba(self.model, X)
+    def class_probabilities(self, X: Any) -> np.ndarray:
+        """Class probabilities for the rows of X, shape (n, K) (:func:`frlib.models.class_probabilities`)."""
+        return class_probabilities(self.model, X)
 
     def flagged(self) -> np.ndarray | None:
         """The training examples the method treats as noisy (None if it does not select).
@@ -275,7 +168,7 @@ def fit_plain(
     X, y, n_classes = check_training_data(X, y, n_classes)
     config = config or digits_config()
     model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    losses = train_network(model, X, y, epochs=config.epochs, lr=config.lr, weight_decay=config.weight_decay)
+    losses = train_model(model, X, y, epochs=config.epochs, lr=config.lr, weight_decay=config.weight_decay).loss
     return RobustFit("plain", model, history={"loss": losses})
 
 

@@ -14,25 +14,15 @@ Neither needs the transition matrix; both change what the network is asked to fi
 
 from __future__ import annotations
 
-import math
-import numbers
 from typing import Any
 
 import torch
 
-from .._validation import check_choice
-from ._common import ExampleLoss, RobustFit, TrainConfig, check_training_data, digits_config, make_network, train_network
+from .._validation import check_choice, check_scalar
+from ..models import ExampleLoss, train_model
+from ._common import RobustFit, TrainConfig, check_training_data, digits_config, make_network
 
 BOOTSTRAP_KINDS = ("hard", "soft")
-
-
-def _check_open_unit(value: Any, name: str, *, closed_right: bool = True) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    upper_ok = value <= 1 if closed_right else value < 1
-    if not (0 < value and upper_ok):
-        raise ValueError(f"{name} must be in (0, 1{']' if closed_right else ')'}, got {value!r}")
-    return float(value)
 
 
 def bootstrap_loss(beta: float = 0.8, kind: str = "hard") -> ExampleLoss:
@@ -42,7 +32,7 @@ def bootstrap_loss(beta: float = 0.8, kind: str = "hard") -> ExampleLoss:
     q_i the network's own belief: the one-hot argmax of p_i ("hard", beta = 0.8 in the paper)
     or p_i itself ("soft", beta = 0.95). q_i is treated as a constant target (no gradient).
     """
-    beta = _check_open_unit(beta, "beta")
+    beta = check_scalar(beta, "beta", min_val=0, max_val=1, include_boundaries="right")
     kind = check_choice(kind, "kind", BOOTSTRAP_KINDS)
 
     def loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -64,7 +54,7 @@ def gce_loss(q: float = 0.7) -> ExampleLoss:
     (up to a factor 2), which is robust to symmetric noise but slow to train. The paper uses
     q = 0.7.
     """
-    q = _check_open_unit(q, "q")
+    q = check_scalar(q, "q", min_val=0, max_val=1, include_boundaries="right")
 
     def loss(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         p_y = torch.softmax(logits, dim=1).gather(1, y.unsqueeze(1)).squeeze(1)
@@ -78,8 +68,8 @@ def _fit_with_loss(method: str, loss: ExampleLoss, X: Any, y: Any, n_classes: in
     X, y, n_classes = check_training_data(X, y, n_classes)
     config = config or digits_config()
     model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    losses = train_network(model, X, y, loss=loss, epochs=config.epochs, lr=config.lr,
-                           weight_decay=config.weight_decay)
+    losses = train_model(model, X, y, loss=loss, epochs=config.epochs, lr=config.lr,
+                         weight_decay=config.weight_decay).loss
     return RobustFit(method, model, history={"loss": losses})
 
 

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 
 from .._validation import as_labels, check_positive_int, check_same_length
-from ._common import TrainConfig, check_training_data, digits_config, make_network, train_network
+from ..models import train_model
+from ._common import TrainConfig, check_training_data, digits_config, make_network
 
 
 def memorization_curves(
@@ -88,5 +89,5 @@ def memorization_curves(
             row["recovered"] = float(np.mean(train_pred[flipped] == truth[flipped])) if flipped.any() else float("nan")
         rows.append(row)
 
-    train_network(model, X, y, epochs=config.epochs, lr=config.lr, weight_decay=config.weight_decay, on_epoch=record)
+    train_model(model, X, y, epochs=config.epochs, lr=config.lr, weight_decay=config.weight_decay, on_epoch=record)
     return pd.DataFrame(rows)

@@ -31,14 +31,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from ._common import (
-    RobustFit,
-    TrainConfig,
-    check_training_data,
-    cross_entropy,
-    make_network,
-    synthetic_config,
-)
+from ..models import cross_entropy
+from ._common import RobustFit, TrainConfig, check_training_data, make_network, synthetic_config
 
 # RML "keeps" an example whose weight, averaged over training and scaled to mean 1, is at least this.
 KEEP_ABOVE = 0.5

@@ -20,14 +20,14 @@ given label; :func:`frlib.robust.detection_scores` compares it with the truly fl
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
 import numpy as np
 import torch
 
-from .._validation import check_positive_int, check_rate
-from ._common import RobustFit, TrainConfig, check_training_data, cross_entropy, digits_config, make_network
+from .._validation import check_positive_int, check_rate, check_scalar
+from ..models import cross_entropy
+from ._common import RobustFit, TrainConfig, check_training_data, digits_config, make_network
 
 
 def check_forget_rate(forget_rate: Any, name: str = "forget_rate") -> float:
@@ -176,9 +176,7 @@ def fit_selfie(
     config = config or digits_config()
     warmup_epochs = _default_warmup(config, warmup_epochs)
     history_length = check_positive_int(history_length, "history_length")
-    if isinstance(uncertainty_threshold, bool) or not isinstance(uncertainty_threshold, numbers.Real) \
-            or not 0 <= uncertainty_threshold <= 1:
-        raise ValueError(f"uncertainty_threshold must be in [0, 1], got {uncertainty_threshold!r}")
+    uncertainty_threshold = check_scalar(uncertainty_threshold, "uncertainty_threshold", min_val=0, max_val=1)
     if warmup_epochs >= config.epochs:
         raise ValueError(f"warmup_epochs ({warmup_epochs}) must be smaller than epochs ({config.epochs})")
     model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)

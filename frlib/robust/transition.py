@@ -32,17 +32,8 @@ from torch import nn
 
 from .._validation import check_positive_int, check_rate
 from ..poison import check_transition_matrix
-from ._common import (
-    ExampleLoss,
-    RobustFit,
-    TrainConfig,
-    check_training_data,
-    cross_entropy,
-    digits_config,
-    make_network,
-    predict_proba,
-    train_network,
-)
+from ..models import ExampleLoss, class_probabilities, cross_entropy, train_model
+from ._common import RobustFit, TrainConfig, check_training_data, digits_config, make_network
 
 # A transition matrix whose condition number exceeds this is treated as singular.
 MAX_CONDITION_NUMBER = 1e6
@@ -140,8 +131,8 @@ def fit_forward_correction(
     X, y, n_classes = check_training_data(X, y, T.shape[0])
     config = config or digits_config()
     model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    losses = train_network(model, X, y, loss=forward_corrected_loss(T), epochs=config.epochs,
-                           lr=config.lr, weight_decay=config.weight_decay)
+    losses = train_model(model, X, y, loss=forward_corrected_loss(T), epochs=config.epochs,
+                         lr=config.lr, weight_decay=config.weight_decay).loss
     return RobustFit(method, model, transition=T, history={"loss": losses})
 
 
@@ -155,8 +146,8 @@ def fit_backward_correction(
     X, y, n_classes = check_training_data(X, y, T.shape[0])
     config = config or digits_config()
     model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    losses = train_network(model, X, y, loss=loss, epochs=config.epochs, lr=config.lr,
-                           weight_decay=config.weight_decay)
+    losses = train_model(model, X, y, loss=loss, epochs=config.epochs, lr=config.lr,
+                         weight_decay=config.weight_decay).loss
     return RobustFit("backward", model, transition=T, history={"loss": losses})
 
 
@@ -227,11 +218,11 @@ def fit_noise_adaptation(
     if warmup_epochs >= config.epochs:
         raise ValueError(f"warmup_epochs ({warmup_epochs}) must be smaller than epochs ({config.epochs})")
     base = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    warm = train_network(base, X, y, epochs=warmup_epochs, lr=config.lr, weight_decay=config.weight_decay)
-    initial = confusion_transition(predict_proba(base, X).argmax(axis=1), y, n_classes)
+    warm = train_model(base, X, y, epochs=warmup_epochs, lr=config.lr, weight_decay=config.weight_decay).loss
+    initial = confusion_transition(class_probabilities(base, X).argmax(axis=1), y, n_classes)
     layer = NoiseAdaptationLayer(base, initial)
-    rest = train_network(layer, X, y, epochs=config.epochs - warmup_epochs, lr=config.lr,
-                         weight_decay=config.weight_decay)
+    rest = train_model(layer, X, y, epochs=config.epochs - warmup_epochs, lr=config.lr,
+                       weight_decay=config.weight_decay).loss
     return RobustFit("noise adaptation", base, transition=layer.transition(),
                      history={"loss": warm + rest, "initial_transition": initial.tolist()})
 
@@ -253,8 +244,8 @@ def noisy_posterior(
     X, y, n_classes = check_training_data(X, y, n_classes)
     config = config or estimator_config()
     model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    train_network(model, X, y, epochs=config.epochs, lr=config.lr, weight_decay=config.weight_decay)
-    return predict_proba(model, X)
+    train_model(model, X, y, epochs=config.epochs, lr=config.lr, weight_decay=config.weight_decay)
+    return class_probabilities(model, X)
 
 
 def estimate_transition_matrix(noisy_probabilities: Any, quantile: float = 0.97) -> np.ndarray:
@@ -351,7 +342,7 @@ def fit_importance_reweighting(
         raise ValueError("every importance weight is zero: T does not match the labels")
     config = config or digits_config()
     model = make_network(X.shape[1], n_classes, config.hidden, seed=seed)
-    losses = train_network(model, X, y, loss=cross_entropy, sample_weight=beta, epochs=config.epochs,
-                           lr=config.lr, weight_decay=config.weight_decay)
+    losses = train_model(model, X, y, loss=cross_entropy, sample_weight=beta, epochs=config.epochs,
+                         lr=config.lr, weight_decay=config.weight_decay).loss
     return RobustFit("importance reweighting", model, weights=beta / beta.mean(), transition=T,
                      history={"loss": losses})
