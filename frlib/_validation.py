@@ -8,6 +8,7 @@ torch tensors or plain lists.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -104,27 +105,81 @@ def check_both_groups(z: np.ndarray, name: str = "z") -> None:
             raise ValueError(f"{name} has no members in group {group}; both groups 0 and 1 are needed")
 
 
+def _condition(min_val: float | None, max_val: float | None, include_boundaries: str, integral: bool) -> str:
+    """The allowed range in words: "in [0, 1)", "at least 1", "a finite number > 0", ..."""
+    left = include_boundaries in ("left", "both")
+    right = include_boundaries in ("right", "both")
+    if min_val is not None and max_val is not None:
+        return f"in {'[' if left else '('}{min_val:g}, {max_val:g}{']' if right else ')'}"
+    if min_val is not None:
+        if integral:
+            return f"at least {min_val:g}" if left else f"greater than {min_val:g}"
+        return f"a finite number {'>=' if left else '>'} {min_val:g}"
+    if max_val is not None:
+        if integral:
+            return f"at most {max_val:g}" if right else f"less than {max_val:g}"
+        return f"a finite number {'<=' if right else '<'} {max_val:g}"
+    return "a finite number" if not integral else ""
+
+
+def check_scalar(
+    x: Any,
+    name: str,
+    target_type: type | tuple[type, ...] = numbers.Real,
+    *,
+    min_val: float | None = None,
+    max_val: float | None = None,
+    include_boundaries: str = "both",
+    why: str = "",
+) -> Any:
+    """A number of the right type and range, on the pattern of scikit-learn's ``check_scalar``.
+
+    Raises a ``TypeError`` when ``x`` is not a ``target_type`` (``numbers.Real`` or
+    ``numbers.Integral``; a bool is never a number here), and a ``ValueError`` when it is NaN,
+    infinite or outside the range from ``min_val`` to ``max_val`` (``include_boundaries``:
+    ``"both"``, ``"left"``, ``"right"`` or ``"neither"`` of them belong to it). Both messages
+    name the argument, say what was expected and what came; ``why``, when given, ends the
+    ValueError's message. Returns ``x`` as a float (or an int for ``numbers.Integral``).
+
+    Examples
+    --------
+    >>> check_scalar(0.5, "rate", min_val=0, max_val=1)
+    0.5
+    >>> check_scalar(0, "lr", min_val=0, include_boundaries="neither")
+    Traceback (most recent call last):
+    ...
+    ValueError: lr must be a finite number > 0, got 0
+    """
+    integral = target_type is numbers.Integral
+    condition = _condition(min_val, max_val, include_boundaries, integral)
+    if isinstance(x, (bool, np.bool_)) or not isinstance(x, target_type):
+        if integral:
+            expected = "an integer" + (f" {condition}" if condition else "")
+        else:
+            expected = condition if condition.startswith("a finite number") else f"a number {condition}"
+        raise TypeError(f"{name} must be {expected}, got {x!r}")
+    reason = f": {why}" if why else ""
+    if not math.isfinite(x):
+        raise ValueError(f"{name} must be {condition or 'a finite number'}, got {x!r}{reason}")
+    left = include_boundaries in ("left", "both")
+    right = include_boundaries in ("right", "both")
+    too_low = min_val is not None and (x < min_val if left else x <= min_val)
+    too_high = max_val is not None and (x > max_val if right else x >= max_val)
+    if too_low or too_high:
+        raise ValueError(f"{name} must be {condition}, got {x!r}{reason}")
+    return int(x) if integral else float(x)
+
+
 def check_rate(rate: Any, name: str = "rate", *, below: float | None = None, why: str = "") -> float:
     """A number in [0, 1], or in [0, below) when ``below`` is given (``why`` then says why)."""
-    interval = "[0, 1]" if below is None else f"[0, {below:g})"
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real):
-        raise TypeError(f"{name} must be a number in {interval}, got {rate!r}")
-    value = float(rate)
     if below is None:
-        if not 0.0 <= value <= 1.0:  # also rejects NaN
-            raise ValueError(f"{name} must be in [0, 1], got {value}")
-    elif not 0.0 <= value < below:  # also rejects NaN
-        raise ValueError(f"{name} must be in {interval}, got {rate!r}" + (f": {why}" if why else ""))
-    return value
+        return check_scalar(rate, name, min_val=0, max_val=1, why=why)
+    return check_scalar(rate, name, min_val=0, max_val=below, include_boundaries="left", why=why)
 
 
 def check_positive_int(value: Any, name: str, minimum: int = 1) -> int:
     """An integer >= minimum (bools rejected)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ValueError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
+    return check_scalar(value, name, numbers.Integral, min_val=minimum)
 
 
 def check_choice(value: Any, name: str, choices: tuple) -> Any:

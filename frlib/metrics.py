@@ -4,7 +4,8 @@ Notation: y_true = Y, y_pred = Yhat, z = Z, all in {0, 1}.
 
 * Demographic parity (Calders et al. 2009; Feldman et al. 2015): P(Yhat=1 | Z=0) = P(Yhat=1 | Z=1).
   - :func:`disparate_impact`: the ratio, min of the two ratios of selection rates, as in the
-    FR-Train paper (1 is perfectly fair; the "80% rule" asks for at least 0.8);
+    FR-Train paper (1 is perfectly fair; the "80% rule" asks for at least 0.8), computed by
+    :func:`disparate_impact_from_rates`, the one copy of the formula in frlib;
   - :func:`demographic_parity_difference`: the absolute difference (0 is perfectly fair).
 * Equalized odds (Hardt et al. 2016): P(Yhat=1 | Z, Y=y) equal across groups for y = 1 and y = 0.
   :func:`equalized_odds_difference` is the larger of the TPR gap and the FPR gap.
@@ -69,8 +70,23 @@ def disparate_impact(y_pred: Any, z: Any) -> float:
     0.5
     """
     rate0, rate1 = selection_rates(y_pred, z)
-    high = max(rate0, rate1)
-    return 1.0 if high == 0 else min(rate0, rate1) / high
+    return float(disparate_impact_from_rates(rate0, rate1))
+
+
+def disparate_impact_from_rates(rate0: Any, rate1: Any) -> np.ndarray:
+    """min(rate0, rate1) / max(rate0, rate1), 1 where both are 0: DI from selection rates.
+
+    The kernel of :func:`disparate_impact`, element by element on arrays of rates and without
+    input checks, for code that has the rates already (many candidates at once, a training loop).
+
+    Examples
+    --------
+    >>> disparate_impact_from_rates([0.25, 0.0], [0.5, 0.0]).tolist()
+    [0.5, 1.0]
+    """
+    rate0, rate1 = np.asarray(rate0, dtype=float), np.asarray(rate1, dtype=float)
+    high, low = np.maximum(rate0, rate1), np.minimum(rate0, rate1)
+    return np.where(high > 0, low / np.where(high > 0, high, 1.0), 1.0)
 
 
 def demographic_parity_difference(y_pred: Any, z: Any) -> float:

@@ -18,12 +18,13 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression as SklearnLogisticRegression
 
 from ._validation import (
     as_binary,
     as_features,
     as_labels,
+    check_positive_int,
     check_rate,
     check_same_length,
     to_numpy,
@@ -116,18 +117,13 @@ def flip_random(
     return _flip_at(y, rng.choice(candidates, size=n_flip, replace=False))
 
 
-def _check_n_classes(n_classes: Any) -> None:
-    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
-        raise ValueError(f"n_classes must be an integer >= 2, got {n_classes!r}")
-
-
 def symmetric_noise_matrix(n_classes: int, rate: float) -> np.ndarray:
     """T with 1 - rate on the diagonal and rate / (n_classes - 1) everywhere else.
 
     A label keeps its class with probability 1 - rate and moves to each other class with
     equal probability (symmetric or uniform noise).
     """
-    _check_n_classes(n_classes)
+    n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
     rate = check_rate(rate, "rate")
     T = np.full((n_classes, n_classes), rate / (n_classes - 1))
     np.fill_diagonal(T, 1.0 - rate)
@@ -140,7 +136,7 @@ def pair_noise_matrix(n_classes: int, rate: float) -> np.ndarray:
     Each class is confused with one fixed "neighbour" class (pair flipping, Han et al. 2018).
     For two classes it is the same as symmetric noise.
     """
-    _check_n_classes(n_classes)
+    n_classes = check_positive_int(n_classes, "n_classes", minimum=2)
     rate = check_rate(rate, "rate")
     T = np.eye(n_classes) * (1.0 - rate)
     T[np.arange(n_classes), (np.arange(n_classes) + 1) % n_classes] += rate
@@ -244,15 +240,14 @@ def flip_most_confident(
     members = np.flatnonzero(z == group)
     if n_flip is None:
         n_flip = int(round(rate * len(y)))
-    if isinstance(n_flip, bool) or not isinstance(n_flip, (int, np.integer)) or n_flip < 0:
-        raise ValueError(f"n_flip must be a non-negative integer, got {n_flip!r}")
+    n_flip = check_positive_int(n_flip, "n_flip", minimum=0)
     if n_flip > len(members):
         raise ValueError(
             f"n_flip = {n_flip} exceeds the {len(members)} examples of group {group}"
         )
     if len(np.unique(y)) < 2:
         raise ValueError("y has a single class; the attacker's logistic regression needs both")
-    model = LogisticRegression().fit(X, y)
+    model = SklearnLogisticRegression().fit(X, y)
     signed_margin = (2 * y - 1) * model.decision_function(X)
     # Stable sort on the negated margin: ties keep their original order.
     most_confident = members[np.argsort(-signed_margin[members], kind="stable")[:n_flip]]

@@ -35,10 +35,14 @@ from frlib.fair import (
     reweighing_weights,
     unconstrained_covariance,
 )
-from frlib.fair._common import model_to_params
 from frlib.metrics import accuracy, disparate_impact, equalized_odds_difference
-from frlib.models import LogisticRegression, predict, predict_proba
+from frlib.models import LogisticRegression, linear_weights, predict, predict_proba
 from frlib.poison import poison_split
+
+
+def params_of(model):
+    """(theta, b) of a LogisticRegression as one vector, the layout of the Newton fits."""
+    return np.append(*linear_weights(model))
 
 
 @pytest.fixture(scope="module")
@@ -68,7 +72,7 @@ def test_weighted_logistic_matches_scikit_learn():
     X, y, z = small_problem()
     w = np.random.default_rng(1).uniform(0.2, 3.0, len(y))
     l2 = 1e-2
-    ours = model_to_params(fit_weighted_logistic(X, y, sample_weight=w, l2=l2))
+    ours = params_of(fit_weighted_logistic(X, y, sample_weight=w, l2=l2))
     # scikit-learn minimises C sum_i w_i loss_i + ||theta||^2 / 2: the same optimum for C = 1 / (l2 sum w).
     sk = SklearnLR(C=1 / (l2 * w.sum()), tol=1e-12, max_iter=10_000).fit(X, y, sample_weight=w)
     np.testing.assert_allclose(ours[:-1], sk.coef_.ravel(), atol=2e-4)
@@ -142,7 +146,7 @@ def test_reweighing_needs_every_group_label_combination():
 def test_decision_boundary_covariance_is_the_empirical_covariance():
     X, y, z = small_problem()
     model = fit_weighted_logistic(X, y)
-    theta, b = model_to_params(model)[:-1], model_to_params(model)[-1]
+    theta, b = params_of(model)[:-1], params_of(model)[-1]
     distance = X @ theta + b
     expected = np.mean((z - z.mean()) * distance)
     assert decision_boundary_covariance(model, X, z) == pytest.approx(expected, rel=1e-9)
@@ -163,15 +167,15 @@ def test_fc_bound_holds_and_binds(split):
         assert abs(decision_boundary_covariance(model, train.X, train.z)) == pytest.approx(c, abs=1e-5)
     # A bound the unconstrained model already meets changes nothing.
     free = fit_fc(train.X, train.y, train.z, 2 * c_max)
-    np.testing.assert_allclose(model_to_params(free),
-                               model_to_params(fit_weighted_logistic(train.X, train.y)), atol=1e-6)
+    np.testing.assert_allclose(params_of(free),
+                               params_of(fit_weighted_logistic(train.X, train.y)), atol=1e-6)
 
 
 def test_fc_matches_an_independent_constrained_solver():
     X, y, z = small_problem(seed=5)
     c = 0.02
     model = fit_fc(X, y, z, c, l2=1e-3)
-    ours = model_to_params(model)
+    ours = params_of(model)
     X1 = np.hstack([X, np.ones((len(X), 1))])
     w = np.full(len(y), 1 / len(y))
     a = np.append(covariance_direction(X, z.astype(float), w), 0.0)
@@ -187,7 +191,7 @@ def test_fc_trades_accuracy_for_fairness_along_the_path(split, lr_di):
     c_max = unconstrained_covariance(train.X, train.y, train.z)
     models = fc_path(train.X, train.y, train.z, c_max * np.array([1.0, 0.5, 0.1, 0.0]))
     di = [disparate_impact(predict(m, test.X), test.z) for m in models]
-    losses = [logistic_loss_and_gradient(model_to_params(m), np.hstack([train.X, np.ones((len(train), 1))]),
+    losses = [logistic_loss_and_gradient(params_of(m), np.hstack([train.X, np.ones((len(train), 1))]),
                                          train.y.astype(float), np.full(len(train), 1 / len(train)), 1e-4)[0]
               for m in models]
     assert np.all(np.diff(losses) > 0)        # a tighter bound costs training loss
@@ -219,8 +223,8 @@ def test_lbc_weights_are_jiang_and_nachums():
 def test_lbc_starts_at_lr_and_moves_towards_parity(split, lr_di):
     train, test = split.train, split.test
     path = lbc_path(train.X, train.y, train.z, rounds=15)
-    np.testing.assert_allclose(model_to_params(path.models[0]),
-                               model_to_params(fit_weighted_logistic(train.X, train.y)), atol=1e-6)
+    np.testing.assert_allclose(params_of(path.models[0]),
+                               params_of(fit_weighted_logistic(train.X, train.y)), atol=1e-6)
     assert path.multipliers.shape == (16, 2) and np.all(path.multipliers[0] == 0)
     # Group 0 is selected less often: its multiplier grows, group 1's shrinks.
     assert path.multipliers[-1, 0] > 0.5 and path.multipliers[-1, 1] < -0.5
@@ -235,7 +239,7 @@ def test_fit_lbc_is_the_last_round(split):
     train = split.train
     model = fit_lbc(train.X, train.y, train.z, rounds=3)
     path = lbc_path(train.X, train.y, train.z, rounds=3)
-    np.testing.assert_allclose(model_to_params(model), model_to_params(path.models[-1]))
+    np.testing.assert_allclose(params_of(model), params_of(path.models[-1]))
     with pytest.raises(ValueError, match="eta"):
         lbc_path(train.X, train.y, train.z, eta=0)
 
@@ -298,7 +302,7 @@ def test_ad_is_seeded_and_batches_run(split):
     train = split.train
     a = ad_path(train.X, train.y, train.z, [0.3], epochs=50, batch_size=500, seed=1)[0]
     b = ad_path(train.X, train.y, train.z, [0.3], epochs=50, batch_size=500, seed=1)[0]
-    np.testing.assert_array_equal(model_to_params(a), model_to_params(b))
+    np.testing.assert_array_equal(params_of(a), params_of(b))
     with pytest.raises(ValueError, match="alpha"):
         ad_path(train.X, train.y, train.z, [-1.0])
     with pytest.raises(ValueError, match="criterion"):

@@ -138,7 +138,7 @@ def test_pair_noise_matrix_closed_form():
 @pytest.mark.parametrize("make", [symmetric_noise_matrix, pair_noise_matrix])
 @pytest.mark.parametrize(
     "n_classes, rate, error, name",
-    [(1, 0.1, ValueError, "n_classes"), (2.0, 0.1, ValueError, "n_classes"), (True, 0.1, ValueError, "n_classes"),
+    [(1, 0.1, ValueError, "n_classes"), (2.0, 0.1, TypeError, "n_classes"), (True, 0.1, TypeError, "n_classes"),
      (3, 1.5, ValueError, "rate"), (3, -0.1, ValueError, "rate"), (3, float("nan"), ValueError, "rate"),
      (3, "0.1", TypeError, "rate")],
 )
@@ -373,7 +373,7 @@ X = np.column_stack([np.arange(8.0), np.arange(8.0) ** 2 % 5, Z])
         (lambda: flip_with_transition(Y, "eye"), TypeError, "T"),
         (lambda: flip_most_confident(X, Y, Z, 6, group=1), ValueError, "n_flip = 6 exceeds the 5"),
         (lambda: flip_most_confident(X, Y, Z, -1), ValueError, "n_flip"),
-        (lambda: flip_most_confident(X, Y, Z, 1.0), ValueError, "n_flip"),
+        (lambda: flip_most_confident(X, Y, Z, 1.0), TypeError, "n_flip"),
         (lambda: flip_most_confident(X, Y, Z, rate=1.0), ValueError, "n_flip"),  # 8 > 5 members
         (lambda: flip_most_confident(X, Y, Z, rate=-0.5), ValueError, "rate"),
         (lambda: flip_most_confident(X, Y, Z, 1, group=2), ValueError, "group"),

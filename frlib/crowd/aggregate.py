@@ -38,8 +38,6 @@ a majority of ``m`` reaches a given accuracy, Condorcet's formula inverted).
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,7 +46,7 @@ from scipy.optimize import brentq
 from scipy.special import logsumexp
 from scipy.stats import binom
 
-from .._validation import as_binary, check_choice, check_positive_int, check_rate, to_numpy
+from .._validation import as_binary, check_choice, check_positive_int, check_rate, check_scalar, to_numpy
 from .workers import CrowdAnswers, simulate_crowd
 
 __all__ = [
@@ -208,14 +206,6 @@ def _check_posterior(posterior: Any, n_items: int) -> np.ndarray:
     return T
 
 
-def _check_smoothing(smoothing: Any) -> float:
-    if isinstance(smoothing, bool) or not isinstance(smoothing, numbers.Real) or not (
-        math.isfinite(smoothing) and smoothing >= 0
-    ):
-        raise ValueError(f"smoothing must be a finite number >= 0, got {smoothing!r}")
-    return float(smoothing)
-
-
 def dawid_skene_m_step(
     posterior: Any, crowd: CrowdAnswers, smoothing: float = 0.01, use_scale: bool = True
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -243,7 +233,7 @@ def dawid_skene_m_step(
     """
     crowd = _check_crowd(crowd)
     T = _check_posterior(posterior, crowd.n_items)
-    smoothing = _check_smoothing(smoothing)
+    smoothing = check_scalar(smoothing, "smoothing", min_val=0)
     options, n_options = (crowd.options, crowd.n_options) if use_scale else (crowd.votes, 2)
     n_classes, W = T.shape[1], crowd.n_workers
     m = options.shape[1]
@@ -354,8 +344,7 @@ def dawid_skene(
     """
     crowd = _check_crowd(crowd)
     max_iter = check_positive_int(max_iter, "max_iter")
-    if isinstance(tol, bool) or not isinstance(tol, numbers.Real) or not tol > 0:
-        raise ValueError(f"tol must be a positive number, got {tol!r}")
+    tol = check_scalar(tol, "tol", min_val=0, include_boundaries="neither")
     shares = vote_shares(crowd)
     T = np.column_stack([1 - shares, shares])
     history: list[float] = []

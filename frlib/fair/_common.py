@@ -21,8 +21,6 @@
 from __future__ import annotations
 
 import contextlib
-import math
-import numbers
 from typing import Any, Iterator
 
 import numpy as np
@@ -36,6 +34,7 @@ from .._validation import (
     check_both_groups,
     check_same_length,
     check_sample_weight,
+    check_scalar,
 )
 from ..models import LogisticRegression
 
@@ -63,24 +62,8 @@ def one_thread() -> Iterator[None]:
 
 def check_target_di(target_di: Any, name: str = "target_di") -> float:
     """A target disparate impact: a number in (0, 1] (1 asks for equal selection rates)."""
-    if isinstance(target_di, bool) or not isinstance(target_di, numbers.Real):
-        raise TypeError(f"{name} must be a number in (0, 1], got {target_di!r}")
-    value = float(target_di)
-    if not 0.0 < value <= 1.0:  # also rejects NaN
-        raise ValueError(
-            f"{name} must be in (0, 1] (DI is a ratio of selection rates; 1 is perfectly fair), "
-            f"got {target_di!r}"
-        )
-    return value
-
-
-def check_nonnegative_number(value: Any, name: str) -> float:
-    """A finite number >= 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"{name} must be a non-negative number, got {value!r}")
-    if not (0.0 <= float(value) < math.inf):  # also rejects NaN
-        raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-    return float(value)
+    return check_scalar(target_di, name, min_val=0, max_val=1, include_boundaries="right",
+                        why="DI is a ratio of selection rates; 1 is perfectly fair")
 
 
 def check_fairness_data(
@@ -127,12 +110,6 @@ def params_to_model(params: np.ndarray, seed: int = 0) -> LogisticRegression:
         model.linear.bias.fill_(float(params[-1]))
     model.eval()
     return model
-
-
-def model_to_params(model: LogisticRegression) -> np.ndarray:
-    """``(theta, b)`` of a :class:`frlib.models.LogisticRegression` as one float64 vector."""
-    weight = model.linear.weight.detach().numpy().ravel().astype(float)
-    return np.append(weight, float(model.linear.bias.detach()[0]))
 
 
 def newton_logistic(
@@ -250,5 +227,5 @@ def fit_weighted_logistic(
     y = as_binary(y, "y")
     check_same_length(X=X, y=y)
     w = check_sample_weight(sample_weight, len(y))
-    l2 = check_nonnegative_number(l2, "l2")
+    l2 = check_scalar(l2, "l2", min_val=0)
     return params_to_model(fit_logistic_params(X, y, w, l2=l2), seed=seed)

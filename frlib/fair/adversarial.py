@@ -36,13 +36,12 @@ import numpy as np
 import torch
 from torch.nn.functional import binary_cross_entropy_with_logits
 
-from .._validation import check_choice, check_positive_int
+from .._validation import check_choice, check_positive_int, check_scalar
 from ._common import (
     CRITERIA,
     DEFAULT_L2,
     with_intercept,
     check_fairness_data,
-    check_nonnegative_number,
     fit_logistic_params,
     one_thread,
     params_to_model,
@@ -130,7 +129,7 @@ def _check_alphas(alphas: Any) -> np.ndarray:
         raise TypeError(f"alphas must be a sequence of non-negative numbers, got {alphas!r}") from None
     if len(values) != len(alphas) or not values:
         raise ValueError(f"alphas must be a non-empty sequence of non-negative numbers, got {alphas!r}")
-    return np.array([check_nonnegative_number(a, "alpha") for a in values])
+    return np.array([check_scalar(a, "alpha", min_val=0) for a in values])
 
 
 def ad_path(
@@ -200,11 +199,10 @@ def ad_path(
     criterion = check_choice(criterion, "criterion", CRITERIA)
     epochs = check_positive_int(epochs, "epochs")
     adversary_steps = check_positive_int(adversary_steps, "adversary_steps")
-    for name, value in (("lr", lr), ("adversary_lr", adversary_lr)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 < value < np.inf:
-            raise ValueError(f"{name} must be a positive finite number, got {value!r}")
-    lr_decay = check_nonnegative_number(lr_decay, "lr_decay")
-    l2 = check_nonnegative_number(l2, "l2")
+    lr = check_scalar(lr, "lr", min_val=0, include_boundaries="neither")
+    adversary_lr = check_scalar(adversary_lr, "adversary_lr", min_val=0, include_boundaries="neither")
+    lr_decay = check_scalar(lr_decay, "lr_decay", min_val=0)
+    l2 = check_scalar(l2, "l2", min_val=0)
     seed = check_positive_int(seed, "seed", minimum=0)
 
     with one_thread():

@@ -31,18 +31,16 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._validation import as_binary, as_features, check_same_length
+from .._validation import as_binary, as_features, check_same_length, check_scalar
 from ._common import (
     DEFAULT_L2,
     with_intercept,
     check_fairness_data,
-    check_nonnegative_number,
     check_sample_weight,
-    model_to_params,
     newton_logistic,
     params_to_model,
 )
-from ..models import LogisticRegression
+from ..models import LogisticRegression, linear_weights
 
 
 def covariance_direction(X: np.ndarray, z: np.ndarray, w: np.ndarray) -> np.ndarray:
@@ -75,7 +73,7 @@ def decision_boundary_covariance(model: Any, X: Any, z: Any, sample_weight: Any 
     check_same_length(X=X, z=z)
     w = check_sample_weight(sample_weight, len(z))
     if isinstance(model, LogisticRegression):
-        params = model_to_params(model)
+        params = np.append(*linear_weights(model))
     else:
         params = np.asarray(model, dtype=float).ravel()
     if params.shape != (X.shape[1] + 1,):
@@ -86,13 +84,8 @@ def decision_boundary_covariance(model: Any, X: Any, z: Any, sample_weight: Any 
 
 
 def _check_bound(c: Any) -> float:
-    try:
-        return check_nonnegative_number(c, "c (the covariance bound)")
-    except ValueError:
-        raise ValueError(
-            f"c (the covariance bound) must be a finite number >= 0, got {c!r}; "
-            "it bounds |Cov(z, d(x))|, and 0 asks for no correlation at all"
-        ) from None
+    return check_scalar(c, "c (the covariance bound)", min_val=0,
+                        why="it bounds |Cov(z, d(x))|, and 0 asks for no correlation at all")
 
 
 def _constrained_params(
@@ -138,7 +131,7 @@ def fc_path(
     bounds = [_check_bound(c) for c in bounds]
     if not bounds:
         raise ValueError("bounds is empty; give at least one covariance bound c >= 0")
-    l2 = check_nonnegative_number(l2, "l2")
+    l2 = check_scalar(l2, "l2", min_val=0)
     w = w / w.sum()
     X1 = with_intercept(X)
     a = covariance_direction(X, z.astype(float), np.ones(len(z)))  # the population: unweighted
@@ -192,5 +185,5 @@ def unconstrained_covariance(X: Any, y: Any, z: Any, *, sample_weight: Any = Non
     """|Cov(z, d(x))| (unweighted) of the unconstrained (weighted) logistic regression: the largest
     bound that changes anything, where FC's sweep starts."""
     X, y, z, w = check_fairness_data(X, y, z, sample_weight)
-    params = newton_logistic(with_intercept(X), y.astype(float), w / w.sum(), l2=check_nonnegative_number(l2, "l2"))
+    params = newton_logistic(with_intercept(X), y.astype(float), w / w.sum(), l2=check_scalar(l2, "l2", min_val=0))
     return abs(float(covariance_direction(X, z.astype(float), np.ones(len(z))) @ params[:-1]))

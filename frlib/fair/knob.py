@@ -19,6 +19,7 @@ import numpy as np
 from .._validation import as_binary, check_both_groups, check_choice, check_positive_int, check_same_length
 from ..config import budget
 from ..data import Dataset
+from ..metrics import disparate_impact_from_rates
 from ..models import LogisticRegression, predict
 from ._common import TARGET_DI, check_target_di
 from .adversarial import ad_path
@@ -76,11 +77,7 @@ class Choice:
 def rates_of_many(predictions: np.ndarray, y: np.ndarray, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Accuracy and disparate impact of each row of a (K, n) array of {0, 1} predictions."""
     accuracy = (predictions == y).mean(axis=1)
-    rate0 = predictions[:, z == 0].mean(axis=1)
-    rate1 = predictions[:, z == 1].mean(axis=1)
-    high = np.maximum(rate0, rate1)
-    low = np.minimum(rate0, rate1)
-    di = np.where(high > 0, low / np.where(high > 0, high, 1.0), 1.0)
+    di = disparate_impact_from_rates(predictions[:, z == 0].mean(axis=1), predictions[:, z == 1].mean(axis=1))
     return accuracy, di
 
 

@@ -24,19 +24,17 @@ rounds: :func:`lbc_path` keeps the classifier of every round, and the paper's ru
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from scipy.special import expit
 
-from .._validation import check_positive_int
+from .._validation import check_positive_int, check_scalar
 from ._common import (
     DEFAULT_L2,
     with_intercept,
     check_fairness_data,
-    check_nonnegative_number,
     newton_logistic,
     params_to_model,
 )
@@ -102,9 +100,8 @@ def lbc_path(
     """
     X, y, z, base = check_fairness_data(X, y, z, sample_weight)
     rounds = check_positive_int(rounds, "rounds", minimum=0)
-    if isinstance(eta, bool) or not isinstance(eta, numbers.Real) or not 0 < eta < np.inf:
-        raise ValueError(f"eta must be a positive finite number, got {eta!r}")
-    l2 = check_nonnegative_number(l2, "l2")
+    eta = check_scalar(eta, "eta", min_val=0, include_boundaries="neither")
+    l2 = check_scalar(l2, "l2", min_val=0)
     base = base / base.sum()
     X1 = with_intercept(X)
     y_float = y.astype(float)

@@ -50,14 +50,13 @@ Functions:
 
 from __future__ import annotations
 
-import numbers
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .._validation import as_binary, check_positive_int, check_rate
-from ._common import DEFAULT_L2, check_fairness_data, check_nonnegative_number
+from .._validation import as_binary, check_positive_int, check_rate, check_scalar
+from ._common import DEFAULT_L2, check_fairness_data
 from .constraints import fc_path, unconstrained_covariance
 from ..models import LogisticRegression, predict
 from ..poison import Flipped, flip_random
@@ -75,12 +74,8 @@ def check_group_flip_rate(rate: Any, name: str) -> float:
 
 
 def _check_share(share: Any, name: str) -> float:
-    if isinstance(share, bool) or not isinstance(share, numbers.Real):
-        raise TypeError(f"{name} must be a number in (0, 1), got {share!r}")
-    value = float(share)
-    if not 0.0 < value < 1.0:
-        raise ValueError(f"{name} must be in (0, 1) (both groups need members), got {share!r}")
-    return value
+    return check_scalar(share, name, min_val=0, max_val=1, include_boundaries="neither",
+                        why="both groups need members")
 
 
 def _check_mixture(alpha: Any, beta: Any) -> tuple[float, float]:
@@ -171,7 +166,7 @@ def noise_tolerant_tolerance(tolerance: float, alpha: float, beta: float) -> flo
     the noisy groups is at most tau (1 - alpha - beta) has a true gap of at most tau, because
     the measured gap is (1 - alpha - beta) times the true one (Lamy, Zhong, Menon and Verma 2019).
     """
-    tolerance = check_nonnegative_number(tolerance, "tolerance")
+    tolerance = check_scalar(tolerance, "tolerance", min_val=0)
     if tolerance > 1:
         raise ValueError(f"tolerance is a gap between two rates and must be in [0, 1], got {tolerance}")
     alpha, beta = _check_mixture(alpha, beta)
@@ -191,12 +186,8 @@ def unmix_group_rates(rate_0_observed: float, rate_1_observed: float, alpha: flo
     disparate impact of a classifier can be estimated from noisy groups.
     """
     alpha, beta = _check_mixture(alpha, beta)
-    rates = []
-    for name, value in (("rate_0_observed", rate_0_observed), ("rate_1_observed", rate_1_observed)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= float(value) <= 1:
-            raise ValueError(f"{name} must be a rate in [0, 1], got {value!r}")
-        rates.append(float(value))
-    r0_obs, r1_obs = rates
+    r0_obs = check_rate(rate_0_observed, "rate_0_observed")
+    r1_obs = check_rate(rate_1_observed, "rate_1_observed")
     det = 1.0 - alpha - beta
     r0 = ((1 - beta) * r0_obs - alpha * r1_obs) / det
     r1 = ((1 - alpha) * r1_obs - beta * r0_obs) / det

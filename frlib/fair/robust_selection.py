@@ -53,16 +53,16 @@ from typing import Any
 import numpy as np
 from scipy.special import expit, log_expit
 
-from .._validation import check_positive_int
+from .._validation import check_positive_int, check_scalar
 from ._common import (
     DEFAULT_L2,
     newton_iterations,
     with_intercept,
     check_fairness_data,
-    check_nonnegative_number,
     one_thread,
     params_to_model,
 )
+from ..metrics import disparate_impact_from_rates
 from ..models import LogisticRegression, predict
 from ..robust import check_forget_rate
 
@@ -205,12 +205,6 @@ class SelectionFit:
         return predict(self.model, X)
 
 
-def _disparate_impact(predictions: np.ndarray, z: np.ndarray) -> float:
-    rate0, rate1 = predictions[z == 0].mean(), predictions[z == 1].mean()
-    high = max(rate0, rate1)
-    return 1.0 if high == 0 else float(min(rate0, rate1) / high)
-
-
 def fit_fair_robust_selection(
     X: Any,
     y: Any,
@@ -263,10 +257,10 @@ def fit_fair_robust_selection(
     if fairness not in FAIRNESS_CHOICES:
         raise ValueError(f"fairness must be one of {list(FAIRNESS_CHOICES)}, got {fairness!r}")
     rounds = check_positive_int(rounds, "rounds")
-    step = check_nonnegative_number(step, "step")
+    step = check_scalar(step, "step", min_val=0)
     if step == 0 and fairness is not None:
         raise ValueError("step must be positive when fairness is adjusted (step = 0 never moves the shares)")
-    l2 = check_nonnegative_number(l2, "l2")
+    l2 = check_scalar(l2, "l2", min_val=0)
     seed = check_positive_int(seed, "seed", minimum=0)
 
     X1 = with_intercept(X)
@@ -281,7 +275,9 @@ def fit_fair_robust_selection(
         params = newton_iterations(X1, targets, weights / weights.sum(), l2, None, None, 100, 1e-10)
         for round_index in range(1, rounds + 1):
             logits = X1 @ params
-            history["training_di"].append(_disparate_impact((logits > 0).astype(float), z))
+            predicted = (logits > 0).astype(float)
+            training_di = disparate_impact_from_rates(predicted[z == 0].mean(), predicted[z == 1].mean())
+            history["training_di"].append(float(training_di))
             losses = -log_expit(signs * logits)
             kept = select_small_loss(losses, noise_rate)
             if round_index == 1:
