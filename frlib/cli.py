@@ -96,7 +96,12 @@ def _table(args: argparse.Namespace) -> int:
 def _exercises_build(args: argparse.Namespace) -> int:
     # Imported here, not at start-up: the builder needs nbformat, which only the course's and the
     # tests' environments install; ``python -m frlib table`` must run without it.
-    from .course import exercises
+    try:
+        from .course import exercises
+    except ModuleNotFoundError as error:
+        print(f"error: 'exercises build' needs {error.name}, which frlib's test dependencies "
+              f"install (pip install {error.name})", file=sys.stderr)
+        return 2
 
     try:
         report = exercises.build(args.solutions, args.exercises, check=args.check)

@@ -119,8 +119,8 @@ def test_config_is_the_only_module_reading_the_environment():
     package = Path(frlib.__file__).parent
     readers = re.compile(r"os\.environ|os\.getenv|getenv\(")
     offenders = [
-        path.name
-        for path in sorted(package.glob("*.py"))
-        if path.name != "config.py" and readers.search(path.read_text())
+        str(path.relative_to(package))
+        for path in sorted(package.rglob("*.py"))  # subpackages too
+        if path != package / "config.py" and readers.search(path.read_text())
     ]
     assert offenders == []
