@@ -323,6 +323,18 @@ def test_methods_with_a_poisoned_keyword_are_told_which_column(monkeypatch):
     assert seen == [False, True]  # clean first, then poisoned
 
 
+def test_every_table_method_has_the_one_signature():
+    # (train, val, seed, *, poisoned) -> predictor: the protocol passes `poisoned` to every method.
+    import inspect
+
+    from frlib.methods import train_fair_robust_selection
+
+    for method in [*METHODS.values(), train_fair_robust_selection]:
+        parameters = inspect.signature(method).parameters
+        assert list(parameters)[:3] == ["train", "val", "seed"], method.__name__
+        assert parameters["poisoned"].kind is inspect.Parameter.KEYWORD_ONLY, method.__name__
+
+
 def test_fair_and_two_step_methods_in_the_table():
     # Lesson 04: the paper's fair-only baselines and the two-step "RML, then fair" baselines.
     names = ["FC", "LBC", "AD", "RML+FC", "RML+LBC", "RML+AD"]

@@ -190,7 +190,7 @@ def detection_scores(flagged: Any, noisy: Any) -> dict[str, float]:
         The examples the method treats as noisy (:meth:`RobustFit.flagged`).
     noisy : array of bool of shape (n,), or of int positions
         The truly flipped examples: a boolean mask, or the positions returned by
-        :func:`add_label_noise` / :func:`frlib.poison.flip_with_transition`.
+        :func:`frlib.robust.add_label_noise` / :func:`frlib.poison.flip_with_transition`.
 
     Returns
     -------
