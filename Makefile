@@ -11,7 +11,7 @@ JUPYTER_ARGS ?=
 # JupyterLab refuses to run as root (containers, some CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: course test env course-env lock site html slides clean-env exercises
+.PHONY: course test env course-env lock site html slides vendor clean-env exercises
 
 course: course-env
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(JUPYTER_ARGS) notebooks/00_welcome.ipynb
@@ -55,11 +55,23 @@ browser:
 	  fi; \
 	fi
 
-# Executed copies of the lessons, for reading and projecting (written to build/html/), with the
-# widgets' state saved so that their last view (sliders and output) shows in the page. The check
-# after nbconvert fails the target if a page lacks its figures or the state of its widgets.
-html: $(STAMP)
-	$(BIN)/python scripts/render_html.py notebooks/*.ipynb
+# The course site (build/site/): every lesson executed in the full setting, with its figures and
+# widgets, navigation in syllabus order, the notebooks and exercise sets as downloads; it works
+# from file:// with no network (its scripts come from site/vendor/, never from a CDN).
+# `make html` is the same pages (it was nbconvert's plain copies).
+site: course-env
+	$(BIN)/python scripts/build_site.py
+
+html: site
+
+# The 3-hour tutorial of INSTRUCTORS.md as reveal.js decks (build/slides/), one per block of the
+# plan in site/slides.yml, with reveal.js shipped beside them; reuses the site's executed lessons.
+slides: course-env
+	$(BIN)/python scripts/build_slides.py
+
+# Refresh site/vendor/ from the pinned npm packages of site/package-lock.json (needs npm).
+vendor:
+	$(PYTHON) scripts/vendor_js.py
 
 # The student copies of the graded exercises, written from solutions/ (see frlib/exercises.py).
 exercises: course-env

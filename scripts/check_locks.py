@@ -98,7 +98,9 @@ def select(lock_text: str, environment: dict[str, str]) -> dict[str, str]:
     return chosen
 
 
-_NOT_FOUND = re.compile(r"No matching distribution found for ([A-Za-z0-9_.\-]+)==")
+# pip's two ways of saying it has nothing for a pin: none at all, or none within a constraint file's
+# range (a machine's pip configuration may add one).
+_NOT_FOUND = re.compile(r"(?:No matching distribution found for|Cannot install) ([A-Za-z0-9_.\-]+)==")
 
 
 def pip_download(pins: list[str], platform: Platform, python: str, binary: bool) -> tuple[bool, str]:

@@ -3,7 +3,7 @@
     python scripts/vendor_js.py
 
 The site (`make site`) and the slides (`make slides`) must work from ``file://`` with no network,
-so they load nothing from a CDN: the widget manager, MathJax, reveal.js, RequireJS and jQuery are
+so they load nothing from a CDN: the widget manager, MathJax, reveal.js and RequireJS are
 copied into each build from ``site/vendor/``, which is kept in git. That folder is written by this
 script, and only by it: it runs ``npm ci`` on ``site/package.json`` / ``site/package-lock.json``
 (exact versions and integrity hashes; npm needs the network once, here, not in the builds), copies
@@ -59,7 +59,6 @@ FILES = {
         ("LICENSE", "reveal.js/LICENSE"),
     ],
     "requirejs": [("require.js", "requirejs/require.js")],
-    "jquery": [("dist/jquery.min.js", "jquery/jquery.min.js"), ("LICENSE.txt", "jquery/LICENSE.txt")],
 }
 
 # Packages that ship no licence file: their licence, as their package.json and file headers state it.
