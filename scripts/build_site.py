@@ -284,6 +284,13 @@ def build_site(out: Path = OUTPUT, numbers: list[str] | None = None, cache: Path
     return pages
 
 
+def report(script: str, what: str, out: Path, started: float) -> None:
+    """One closing line: what was built where, its size on disk and the time it took."""
+    size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file() and "_executed" not in p.parts)
+    print(f"{script}: {what} and index.html in {out} ({size / 1e6:.1f} MB, "
+          f"{time.monotonic() - started:.0f} s); open {out / 'index.html'}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", type=Path, default=OUTPUT, help="output folder (build/site)")
@@ -291,9 +298,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     pages = build_site(args.out, args.lessons)
-    size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
-    print(f"build_site: {len(pages)} lesson pages and index.html in {args.out} ({size / 1e6:.1f} MB, "
-          f"{time.monotonic() - started:.0f} s); open {args.out / 'index.html'}")
+    report("build_site", f"{len(pages)} lesson pages", args.out, started)
     return 0
 
 

@@ -239,9 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.monotonic()
     pages = build_slides(args.out, args.decks)
-    size = sum(p.stat().st_size for p in args.out.rglob("*") if p.is_file())
-    print(f"build_slides: {len(pages)} decks and index.html in {args.out} ({size / 1e6:.1f} MB, "
-          f"{time.monotonic() - started:.0f} s); open {args.out / 'index.html'}")
+    build_site.report("build_slides", f"{len(pages)} decks", args.out, started)
     return 0
 
 

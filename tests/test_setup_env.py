@@ -8,7 +8,6 @@ scripts/check_locks.py goes further and downloads every pin for every target (by
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -19,20 +18,15 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from frlib import environment
+from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
 
 
-setup_env = _script("setup_env")
-check_locks = _script("check_locks")
+setup_env = load_script("setup_env")
+check_locks = load_script("check_locks")
 
 COURSE_LOCK = (ROOT / "requirements.lock").read_text()
 DEV_LOCK = (ROOT / "requirements-dev.lock").read_text()

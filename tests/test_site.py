@@ -9,13 +9,13 @@ typeset by MathJax (no ``$`` left in the text), and no request for anything off 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
-import sys
 from pathlib import Path
 
 import pytest
+
+from script_modules import load_script
 
 from test_browser import chromium  # noqa: F401  (the fixture: the system's Chromium, or a skip)
 
@@ -23,15 +23,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SITE = ROOT / "site"
 
 
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-build_site = _script("build_site")
+build_site = load_script("build_site")
 
 
 def test_the_vendored_javascript_is_the_pinned_npm_packages_files():

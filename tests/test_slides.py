@@ -6,29 +6,23 @@ lesson's heading named there changes or disappears: update the plan with the les
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
+
+from script_modules import load_script
 
 from test_browser import chromium  # noqa: F401  (the fixture: the system's Chromium, or a skip)
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _script(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / "scripts" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
-build_slides = _script("build_slides")
+build_slides = load_script("build_slides")
 
 
 def _lessons():
