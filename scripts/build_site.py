@@ -271,14 +271,24 @@ def build_site(out: Path = OUTPUT, numbers: list[str] | None = None, cache: Path
             shutil.copy(exercise, out / "downloads" / "exercises" / exercise.name)
             downloads[lesson.stem]["exercise"] = f"downloads/exercises/{exercise.name}"
     exporter = lesson_exporter()
-    pages = []
+    pages, failed = [], []
     for lesson in lessons:
+        try:
+            notebook = executed(lesson, cache)
+        except Exception as error:  # a lesson that fails: build the others, then say which failed
+            from nbclient.exceptions import CellExecutionError
+
+            if not isinstance(error, CellExecutionError):
+                raise
+            failed.append(f"{lesson.stem} failed in a cell: {error.ename}: {error.evalue}".strip()[:400])
+            print(f"build_site: {failed[-1]}", file=sys.stderr, flush=True)
+            continue
         page = out / lesson.page
-        page.write_text(render_lesson(exporter, executed(lesson, cache), lesson, lessons, setting,
-                                      downloads[lesson.stem]), encoding="utf-8")
+        page.write_text(render_lesson(exporter, notebook, lesson, lessons, setting, downloads[lesson.stem]),
+                        encoding="utf-8")
         pages.append(page)
     (out / "index.html").write_text(render_index(lessons, downloads, setting), encoding="utf-8")
-    problems = [problem for page in pages for problem in page_problems(page)]
+    problems = failed + [problem for page in pages for problem in page_problems(page)]
     if problems:
         raise SystemExit("build_site: " + "; ".join(problems))
     return pages
