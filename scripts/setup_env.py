@@ -143,7 +143,11 @@ def install(profile: str, venv: Path, torch: str) -> Path:
     if target is None:
         return python
     if not python.exists():
-        run([sys.executable, "-m", "venv", venv])
+        try:
+            run([sys.executable, "-m", "venv", venv])
+        except subprocess.CalledProcessError:
+            raise SetupError(f"{sys.executable} could not create a virtual environment (its message is above); "
+                             "on Debian and Ubuntu, install the python3-venv package") from None
     lock = LOCKS[target]
     with tempfile.TemporaryDirectory() as scratch:
         requirements = Path(scratch) / lock.name
