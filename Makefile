@@ -1,24 +1,37 @@
 # The course's commands. A fresh machine needs only Python 3 (>= 3.10) and make.
-#   make course   create the environment if missing, then open JupyterLab on the course
-#   make test     create the environment if missing, then run every test (quick setting)
+#   make course   the learner's install (requirements.lock) if missing, then JupyterLab on the course
+#   make test     the developer's install (requirements-dev.lock) if missing, then every test (quick)
+# Without make (Windows): py scripts/setup_env.py course | test, which also does the installs here.
 
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.frcourse-installed
+SETUP  := $(PYTHON) scripts/setup_env.py --venv $(VENV)
 JUPYTER_ARGS ?=
 # JupyterLab refuses to run as root (containers, some CI machines) unless told to.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-.PHONY: course test env html clean-env exercises
+.PHONY: course test env course-env lock site html slides vendor clean-env exercises
 
-course: $(STAMP)
+course: course-env
 	$(BIN)/jupyter lab --notebook-dir=. $(ROOT_FLAG) $(JUPYTER_ARGS) notebooks/00_welcome.ipynb
 
-test: $(STAMP) browser
+test: env browser
 	FRLIB_QUICK=1 $(BIN)/python -m pytest
 
-env: $(STAMP)
+# The environments (scripts/setup_env.py): a virtual environment with the exact versions of a lock
+# and frlib installed in editable mode, redone when the lock or pyproject.toml changes.
+# course-env is the learner's (requirements.lock), env the developer's (requirements-dev.lock: adds
+# pytest, nbval, nbgrader, playwright, fairlearn); the developer's serves the learner's commands.
+course-env:
+	@$(SETUP) install learner
+
+env:
+	@$(SETUP) install dev
+
+# Regenerate both universal locks (Linux, macOS, Windows; Python 3.10-3.13) from pyproject.toml.
+lock: env
+	$(BIN)/python scripts/lock.py
 
 # The browser test (tests/test_browser.py) drives Debian's chromium, never a downloaded browser.
 # When it is missing and we are root with apt-get (containers, CI), install it; otherwise say why
@@ -42,24 +55,26 @@ browser:
 	  fi; \
 	fi
 
-# The environment: a virtual environment with the exact tested versions of requirements.lock
-# (CPU PyTorch) and frlib installed in editable mode. Rebuilt when the lock or pyproject changes.
-$(STAMP): requirements.lock pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed, found " + sys.version.split()[0])'
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements.lock
-	$(BIN)/python -m pip install --disable-pip-version-check --quiet --no-deps --no-build-isolation -e .
-	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (frcourse)" > /dev/null
-	touch $(STAMP)
+# The course site (build/site/): every lesson executed in the full setting, with its figures and
+# widgets, navigation in syllabus order, the notebooks and exercise sets as downloads; it works
+# from file:// with no network (its scripts come from site/vendor/, never from a CDN).
+# `make html` is the same pages (it was nbconvert's plain copies).
+site: course-env
+	$(BIN)/python scripts/build_site.py
 
-# Executed copies of the lessons, for reading and projecting (written to build/html/), with the
-# widgets' state saved so that their last view (sliders and output) shows in the page. The check
-# after nbconvert fails the target if a page lacks its figures or the state of its widgets.
-html: $(STAMP)
-	$(BIN)/python scripts/render_html.py notebooks/*.ipynb
+html: site
+
+# The 3-hour tutorial of INSTRUCTORS.md as reveal.js decks (build/slides/), one per block of the
+# plan in site/slides.yml, with reveal.js shipped beside them; reuses the site's executed lessons.
+slides: course-env
+	$(BIN)/python scripts/build_slides.py
+
+# Refresh site/vendor/ from the pinned npm packages of site/package-lock.json (needs npm).
+vendor:
+	$(PYTHON) scripts/vendor_js.py
 
 # The student copies of the graded exercises, written from solutions/ (see frlib/course/exercises.py).
-exercises: $(STAMP)
+exercises: course-env
 	$(BIN)/python -m frlib exercises build
 
 clean-env:

@@ -36,16 +36,22 @@ def declared_requirements(extras: tuple[str, ...] = ("course",)) -> list[Require
     return requirements
 
 
-def locked_versions(lock_file: Path = LOCK_FILE) -> dict[str, str]:
-    """``{canonical name: version}`` from a pip lock file of ``name==version`` lines."""
+def locked_versions(lock_file: Path = LOCK_FILE, environment: dict[str, str] | None = None) -> dict[str, str]:
+    """``{canonical name: version}`` from a pip lock file of ``name==version[ ; marker]`` lines.
+
+    A line whose environment marker does not hold for ``environment`` (default: this Python on
+    this machine) is left out, as pip leaves it out, so a universal lock gives this machine's pins.
+    """
     if not lock_file.is_file():
         return {}
     versions = {}
     for line in lock_file.read_text().splitlines():
         line = line.split("#", 1)[0].strip()
-        if "==" in line:
-            name, version = line.split("==", 1)
-            versions[canonicalize_name(name)] = version.strip()
+        if "==" not in line:
+            continue
+        requirement = Requirement(line)
+        if requirement.marker is None or requirement.marker.evaluate(environment):
+            versions[canonicalize_name(requirement.name)] = str(requirement.specifier).removeprefix("==")
     return versions
 
 
