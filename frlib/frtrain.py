@@ -54,6 +54,7 @@ import torch
 import torch.nn.functional as F
 
 from ._validation import check_choice, check_positive_int
+from . import frtrain_compiled
 from .config import budget
 from .data import Dataset
 from .metrics import accuracy, disparate_impact
@@ -474,6 +475,7 @@ def train_frtrain_grid(
     val: Dataset | Sequence[Dataset],
     runs: Sequence[Run | tuple],
     settings: FRTrainSettings = POISONED_SETTINGS,
+    backend: str = "auto",
 ) -> FRTrainGridResult:
     """Train every run of the grid on every (train, val) pair, as one batched computation.
 
@@ -492,6 +494,10 @@ def train_frtrain_grid(
     runs : list of Run or (lambda_f, lambda_r, seed)
         The configurations, trained on every data set. :func:`grid` builds products.
     settings : FRTrainSettings, default POISONED_SETTINGS
+    backend : {"auto", "compiled", "torch"}, default "auto"
+        ``"compiled"``: the C kernel of :mod:`frlib.frtrain_compiled` (the same algorithm, one run
+        at a time, built on first use with the machine's C compiler); ``"torch"``: the whole-grid
+        tensor code below; ``"auto"``: the kernel when it builds, else torch.
 
     Returns
     -------
@@ -499,6 +505,7 @@ def train_frtrain_grid(
     """
     if not isinstance(settings, FRTrainSettings):
         raise TypeError(f"settings must be FRTrainSettings, got {type(settings).__name__}")
+    check_choice(backend, "backend", ("auto", "compiled", "torch"))
     trains, vals = _as_list(train, "train"), _as_list(val, "val")
     if len(trains) != len(vals):
         raise ValueError(f"train has {len(trains)} data sets but val has {len(vals)}")
@@ -516,6 +523,11 @@ def train_frtrain_grid(
     n_val = Xv.shape[1]
     eo = settings.fairness == "eo"
     p = _grid_parameters(runs, S, d, eo, settings.hidden_robustness)
+    library = None if backend == "torch" else frtrain_compiled.load()
+    if backend == "compiled" and library is None:
+        raise RuntimeError("backend='compiled' needs a C compiler (see frlib.frtrain_compiled); use backend='auto'")
+    if library is not None:
+        return _train_compiled(library, runs, settings, p, X, y, z, Xv, yv)
     X_t = X.transpose(1, 2).contiguous()  # (S, d, n)
     opt_g = _Adam([p["gen_w"], p["gen_b"]], lr=settings.lr_generator)
     fairness_names = ("f_u", "f_v", "f_b") if eo else ("f_u", "f_b")
@@ -628,6 +640,39 @@ def train_frtrain_grid(
         example_weights=example_weights.numpy().astype(float),
         clean_score=clean_score.numpy().astype(float),
         history={k: v.numpy().astype(float) for k, v in records.items()},
+        epochs_recorded=np.array(recorded_epochs),
+    )
+
+
+def _train_compiled(library, runs: list[Run], settings: FRTrainSettings, p: dict[str, torch.Tensor],
+                    X: torch.Tensor, y: torch.Tensor, z: torch.Tensor, Xv: torch.Tensor, yv: torch.Tensor) -> FRTrainGridResult:
+    """:func:`train_frtrain_grid` on the C kernel (:mod:`frlib.frtrain_compiled`)."""
+    S, R, n = X.shape[0], len(runs), X.shape[1]
+    B = S * R
+    fairness = [p["f_u"], p["f_v"]] if "f_v" in p else [p["f_u"], torch.zeros_like(p["f_u"])]
+    params = {
+        "gen_w": p["gen_w"].reshape(B, -1), "gen_b": p["gen_b"].reshape(B),
+        "f_w": torch.cat(fairness, dim=-1).reshape(B, 2), "f_b": p["f_b"].reshape(B),
+        "r_w1": p["r_w1"], "r_w2": p["r_w2"].reshape(B, -1), "r_b2": p["r_b2"].reshape(B),
+    }
+    params = {name: np.ascontiguousarray(value.numpy(), dtype=np.float32) for name, value in params.items()}
+    recorded_epochs = [epoch for epoch in range(settings.epochs) if _is_recorded(epoch, settings)]
+    out = frtrain_compiled.train(
+        library, X.numpy(), y.numpy(), z.numpy(), Xv.numpy(), yv.numpy(),
+        np.array([r.lambda_f for r in runs], np.float32), np.array([r.lambda_r for r in runs], np.float32),
+        params, settings, len(recorded_epochs))
+    records = out["records"].reshape(len(recorded_epochs), 4, S, R).astype(float)
+    history = {name: records[:, i] for i, name in enumerate(("generator", "fairness", "robustness", "label"))}
+    history["mi_z_yhat"] = _entropy(z.unsqueeze(1)).numpy().astype(float)[None] - history["fairness"]
+    history["mi_clean"] = math.log(2.0) - history["robustness"]
+    return FRTrainGridResult(
+        runs=runs,
+        settings=settings,
+        weight=params["gen_w"].reshape(S, R, -1).astype(float),
+        bias=params["gen_b"].reshape(S, R).astype(float),
+        example_weights=out["example_weights"].reshape(S, R, n).astype(float),
+        clean_score=out["clean_score"].reshape(S, R, n).astype(float),
+        history=history,
         epochs_recorded=np.array(recorded_epochs),
     )
 
