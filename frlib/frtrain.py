@@ -657,10 +657,12 @@ def _train_compiled(library, runs: list[Run], settings: FRTrainSettings, p: dict
     }
     params = {name: np.ascontiguousarray(value.numpy(), dtype=np.float32) for name, value in params.items()}
     recorded_epochs = [epoch for epoch in range(settings.epochs) if _is_recorded(epoch, settings)]
+    flags = np.array([_is_recorded(epoch, settings) + 2 * _generator_loss_read(epoch, settings)
+                      for epoch in range(settings.epochs)], dtype=np.uint8)
     out = frtrain_compiled.train(
         library, X.numpy(), y.numpy(), z.numpy(), Xv.numpy(), yv.numpy(),
         np.array([r.lambda_f for r in runs], np.float32), np.array([r.lambda_r for r in runs], np.float32),
-        params, settings, len(recorded_epochs))
+        params, settings, flags)
     records = out["records"].reshape(len(recorded_epochs), 4, S, R).astype(float)
     history = {name: records[:, i] for i, name in enumerate(("generator", "fairness", "robustness", "label"))}
     history["mi_z_yhat"] = _entropy(z.unsqueeze(1)).numpy().astype(float)[None] - history["fairness"]

@@ -142,7 +142,8 @@ _F = ctypes.POINTER(ctypes.c_float)
 
 def _declare(library: ctypes.CDLL) -> None:
     library.frtrain_train.restype = ctypes.c_int
-    library.frtrain_train.argtypes = [ctypes.c_int] * 12 + [ctypes.c_float] * 3 + [_F] * 16
+    library.frtrain_train.argtypes = ([ctypes.c_int] * 11 + [ctypes.c_float] * 3 + [ctypes.POINTER(ctypes.c_uint8)]
+                                      + [_F] * 16)
 
 
 def padded(rows: int) -> int:
@@ -159,14 +160,18 @@ def _pad_columns(values: np.ndarray, width: int) -> np.ndarray:
 
 def train(library: ctypes.CDLL, X: np.ndarray, y: np.ndarray, z: np.ndarray, X_val: np.ndarray,
           y_val: np.ndarray, lambda_f: np.ndarray, lambda_r: np.ndarray, params: dict[str, np.ndarray],
-          settings, n_records: int) -> dict[str, np.ndarray]:
+          settings, flags: np.ndarray) -> dict[str, np.ndarray]:
     """Train every run with the kernel; ``params`` (per run b = s R + r) are updated in place.
 
     X (S, n, d), y and z (S, n), X_val (S, n_val, d), y_val (S, n_val); lambdas (R,);
     params: ``gen_w`` (B, d), ``gen_b`` (B,), ``f_w`` (B, 2), ``f_b`` (B,), ``r_w1`` (B, H, d + 2),
     ``r_w2`` (B, H), ``r_b2`` (B,), all float32 C-contiguous. Returns the example weights and
     clean scores (B, n) and the records (T, 4, B): generator, fairness, robustness, label loss.
+    ``flags`` (epochs,) uint8: 1 where the epoch is recorded, + 2 where the generator's loss of
+    that epoch's step is read.
     """
+    flags = np.ascontiguousarray(flags, dtype=np.uint8)
+    n_records = int((flags & 1).sum())
     S, n, d = X.shape
     n_val, R = X_val.shape[1], len(lambda_f)
     B, H = S * R, params["r_w2"].shape[1]
@@ -181,8 +186,8 @@ def train(library: ctypes.CDLL, X: np.ndarray, y: np.ndarray, z: np.ndarray, X_v
     pointers = [_pointer(a) for a in (*arrays, *(params[name] for name in names), *outputs.values())]
     status = library.frtrain_train(
         S, R, d, H, n_val, n, settings.epochs, settings.k, settings.warmup_epochs, settings.reweight_every,
-        settings.record_every, int(settings.fairness == "eo"),
-        settings.lr_generator, settings.lr_fairness, settings.lr_robustness, *pointers)
+        int(settings.fairness == "eo"), settings.lr_generator, settings.lr_fairness, settings.lr_robustness,
+        flags.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), *pointers)
     if status != 0:
         raise MemoryError(f"the FR-Train kernel could not allocate its buffers (hidden_robustness = {H})")
     return outputs

@@ -110,30 +110,44 @@ static inline vf robustness_forward(const Rows *rows, const float *W, const floa
 }
 
 /* One SGD step of D_R on every row (loss 0.5 (clean + generated), section 3.2); returns its loss
-   before the step when want_loss. grad (K, H) vectors and (H) vectors of scratch. */
+   before the step when want_loss. The rows go in chunks of CHUNK vectors: a first pass computes
+   D_R's output and q = dLoss/dpre (H vectors per 16 rows, kept in the buffer Q, which stays in
+   the cache), a second pass reduces the first layer's gradient sum_rows q [x, label, 1] one
+   input at a time with H accumulators in registers. Scratch: acc_W (K, H) and acc_w2 (H)
+   vectors, Q (CHUNK, H) vectors. */
+#define CHUNK 32
 static inline float robustness_step(const Rows *rows, float *W, float *w2, float *b2, const float *label,
-                                    float lr, int want_loss, vf *acc_W, vf *acc_w2, int H) {
+                                    float lr, int want_loss, vf *acc_W, vf *acc_w2, vf *Q, int H) {
     const int d = rows->d, K = rows->K, N = rows->N;
     for (int i = 0; i < K * H; ++i) acc_W[i] = splat(0.0f);
     for (int h = 0; h < H; ++h) acc_w2[h] = splat(0.0f);
     vf acc_b2 = splat(0.0f), acc_loss = splat(0.0f);
-    for (int j = 0; j < N; j += V) {
-        vf pre[HMAX];
-        vf logit = robustness_forward(rows, W, w2, *b2, label, j, pre, H);
-        vf t = load(rows->target + j), s = load(rows->scale + j);
-        vf g = (sigmoid(logit) - t) * s;  /* dLoss / dlogit */
-        if (want_loss) acc_loss += bce_logit(logit, t) * s;
-        acc_b2 += g;
-        vf lab = load(label + j);
-        for (int h = 0; h < H; ++h) {
-            acc_w2[h] += leaky(pre[h]) * g;
-            pre[h] = g * w2[h] * leaky_slope(pre[h]);  /* dLoss / dpre */
-            acc_W[d * H + h] += pre[h] * lab;
-            acc_W[(d + 1) * H + h] += pre[h];
+    for (int start = 0; start < N; start += CHUNK * V) {
+        const int stop = start + CHUNK * V < N ? start + CHUNK * V : N;
+        for (int j = start; j < stop; j += V) {
+            vf pre[HMAX];
+            vf logit = robustness_forward(rows, W, w2, *b2, label, j, pre, H);
+            vf t = load(rows->target + j), s = load(rows->scale + j);
+            vf g = (sigmoid(logit) - t) * s;  /* dLoss / dlogit */
+            if (want_loss) acc_loss += bce_logit(logit, t) * s;
+            acc_b2 += g;
+            vf *q = Q + (j - start) / V * H;
+            for (int h = 0; h < H; ++h) {
+                vf slope = leaky_slope(pre[h]);
+                acc_w2[h] += pre[h] * slope * g;
+                q[h] = (g * w2[h]) * slope;  /* dLoss / dpre */
+            }
         }
-        for (int k = 0; k < d; ++k) {
-            vf x = load(rows->X + (long)k * N + j);
-            for (int h = 0; h < H; ++h) acc_W[k * H + h] += pre[h] * x;
+        for (int k = 0; k < K; ++k) {
+            const float *input = k < d ? rows->X + (long)k * N : label;  /* k = d + 1: the bias' 1 */
+            vf acc[HMAX];
+            for (int h = 0; h < H; ++h) acc[h] = splat(0.0f);
+            for (int j = start; j < stop; j += V) {
+                const vf *q = Q + (j - start) / V * H;
+                vf x = k <= d ? load(input + j) : splat(1.0f);
+                for (int h = 0; h < H; ++h) acc[h] += q[h] * x;
+            }
+            for (int h = 0; h < H; ++h) acc_W[k * H + h] += acc[h];
         }
     }
     for (int h = 0; h < H; ++h) {
@@ -145,13 +159,13 @@ static inline float robustness_step(const Rows *rows, float *W, float *w2, float
 }
 
 typedef struct {
-    int epochs, k, warmup, reweight_every, record_every, eo;
+    int epochs, k, warmup, reweight_every, eo;
     float lr_g, lr_f, lr_r;
+    const unsigned char *flags;  /* per epoch: RECORDED, LOSS_READ (from frtrain.py) */
 } Schedule;
 
-static int is_recorded(const Schedule *s, int epoch) {
-    return epoch % s->record_every == 0 || epoch == s->epochs - 1;
-}
+#define RECORDED 1   /* the curves get a point at this epoch */
+#define LOSS_READ 2  /* the loss of the generator's step at this epoch is read */
 
 /* Train one run; its parameters are updated in place. */
 static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_f, float lambda_r,
@@ -161,8 +175,8 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
                              float *work, int H) {
     const int d = rows->d, K = rows->K, nvp = rows->nvp, n = rows->n, np = rows->np, N = rows->N;
     const float *Xt = rows->X + nvp;  /* training rows: column j of Xt is row nvp + j */
-    vf *acc_W = (vf *)work, *acc_w2 = acc_W + K * H, *acc_gen = acc_w2 + H;  /* (K H), (H), (d) */
-    float *label = (float *)(acc_gen + d);      /* (N): D_R's label column */
+    vf *acc_W = (vf *)work, *acc_w2 = acc_W + K * H, *acc_gen = acc_w2 + H, *Q = acc_gen + d;  /* (K H), (H), (d), (CHUNK H) */
+    float *label = (float *)(Q + CHUNK * H);    /* (N): D_R's label column */
     float *weights = label + N;                 /* (np) example weights */
     float *m1 = weights + np, *m2 = m1 + d + 1;  /* Adam's moments of [w, b] */
     float *logit = label + nvp;                 /* the generator's logit lives in D_R's label column */
@@ -179,7 +193,7 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
     }
 
     for (int epoch = 0; epoch < sc->epochs; ++epoch) {
-        const int record = is_recorded(sc, epoch);
+        const int record = sc->flags[epoch] & RECORDED, loss_read = sc->flags[epoch] & LOSS_READ;
         const int warmup = epoch < sc->warmup;
         const int game = !warmup && epoch % sc->k == 0;
         const int reweight = game && epoch % sc->reweight_every == 0;
@@ -206,7 +220,7 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
 
         /* D_R: clean validation rows (target 1) vs training rows labelled by the generator. */
         {
-            float loss = robustness_step(rows, W, w2, b2, label, sc->lr_r, record || reweight, acc_W, acc_w2, H);
+            float loss = robustness_step(rows, W, w2, b2, label, sc->lr_r, record || reweight, acc_W, acc_w2, Q, H);
             if (record || reweight) robustness_loss = loss;
         }
 
@@ -218,12 +232,12 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
             vf acc_b = splat(0.0f), acc_loss = splat(0.0f);
             for (int j = 0; j < np; j += V) {
                 vf lg = load(logit + j), y = load(rows->y + j), ok = load(rows->valid + j);
-                vf grad, loss;
+                vf grad;
                 if (warmup) {
                     /* 0.1 * BCE((tanh(logit) + 1) / 2, y): gradient 0.1 (tanh(logit) - (2y - 1)) / n */
                     vf sign = 2.0f * y - 1.0f, t = tanh_(lg);
                     grad = 0.1f * (t - sign);
-                    loss = -0.1f * vlog((1.0f + sign * t) * 0.5f);
+                    if (loss_read) acc_loss += -0.1f * vlog((1.0f + sign * t) * 0.5f) * ok;
                 } else {
                     vf pre[HMAX];
                     vf fooled = robustness_forward(rows, W, w2, *b2, label, nvp + j, pre, H);
@@ -237,17 +251,16 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
                     if (sc->eo) f += y * f_w[1];
                     grad = label_weight * ew * (sigmoid(lg) - y) - lambda_f * ew * (sigmoid(f) - z) * f_w[0]
                            - lambda_r * sf * dlabel;
-                    loss = label_weight * bce_logit(lg, y) * ew - lambda_f * bce_logit(f, z) * ew
-                           - lambda_r * bce_logit(fooled, splat(0.0f));
+                    if (loss_read)
+                        acc_loss += (label_weight * bce_logit(lg, y) * ew - lambda_f * bce_logit(f, z) * ew
+                                     - lambda_r * bce_logit(fooled, splat(0.0f))) * ok;
                 }
                 grad *= ok * inv_n;
-                acc_loss += loss * ok;
                 acc_b += grad;
                 for (int k = 0; k < d; ++k) acc_gen[k] += grad * load(Xt + (long)k * N + j);
             }
-            float generator_loss = hsum(acc_loss) * inv_n;
-            if (record) records[(4 * point) * record_stride] = generator_loss;
-            last_generator_loss = generator_loss;
+            if (loss_read) last_generator_loss = hsum(acc_loss) * inv_n;
+            if (record) records[(4 * point) * record_stride] = last_generator_loss;
             /* Adam (Kingma and Ba 2015) with torch's defaults: betas (0.9, 0.999), eps 1e-8. */
             ++adam_steps;
             const double step_size = sc->lr_g / (1.0 - pow(0.9, adam_steps));
@@ -283,23 +296,24 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
     for (int j = 0; j < n; ++j) example_weights[j] = weights[j];
 }
 
-/* Train R runs on each of S data sets. Arrays are C-contiguous float32:
+/* Train R runs on each of S data sets. flags (epochs) say which epochs are recorded and which
+   generator losses are read. Arrays are C-contiguous float32:
    X (S, d, N), y and z (S, np), vlabel (S, nvp) the clean rows' label 2 y - 1;
    lambdas (R); parameters per run b = s R + r: gen_w (B, d), gen_b (B), f_w (B, 2), f_b (B),
    W (B, H, d + 2), w2 (B, H), b2 (B); outputs example_weights, clean_score (B, n) and
    records (T, 4, B): generator, fairness, robustness and label loss at each recorded epoch.
    Returns 0, or 1 when H is too large or memory runs out. */
 int frtrain_train(int S, int R, int d, int H, int nv, int n,
-                  int epochs, int k, int warmup, int reweight_every, int record_every, int eo,
-                  float lr_g, float lr_f, float lr_r,
+                  int epochs, int k, int warmup, int reweight_every, int eo,
+                  float lr_g, float lr_f, float lr_r, const unsigned char *flags,
                   const float *X, const float *y, const float *z, const float *vlabel,
                   const float *lambda_f, const float *lambda_r,
                   float *gen_w, float *gen_b, float *f_w, float *f_b, float *W, float *w2, float *b2,
                   float *example_weights, float *clean_score, float *records) {
     if (H > HMAX || H < 1) return 1;
     const int nvp = (nv + V - 1) / V * V, np = (n + V - 1) / V * V, N = nvp + np, K = d + 2, B = S * R;
-    const Schedule sc = {epochs, k, warmup, reweight_every, record_every, eo, lr_g, lr_f, lr_r};
-    size_t work_bytes = sizeof(vf) * (size_t)(K * H + H + d) + sizeof(float) * (size_t)(N + np + 2 * (d + 1) + V);
+    const Schedule sc = {epochs, k, warmup, reweight_every, eo, lr_g, lr_f, lr_r, flags};
+    size_t work_bytes = sizeof(vf) * (size_t)(K * H + H + d + CHUNK * H) + sizeof(float) * (size_t)(N + np + 2 * (d + 1) + V);
     float *shared = malloc(sizeof(float) * (size_t)(2 * N + np));
     void *work = NULL;
     if (!shared || posix_memalign(&work, 64, work_bytes)) { free(shared); return 1; }
@@ -316,7 +330,7 @@ int frtrain_train(int S, int R, int d, int H, int nv, int n,
                            z + (size_t)s * np, scale, target, valid};
         for (int r = 0; r < R; ++r) {
             const size_t b = (size_t)s * R + r;
-            float *label = (float *)((vf *)work + K * H + H + d);
+            float *label = (float *)((vf *)work + K * H + H + d + CHUNK * H);
             memcpy(label, vlabel + (size_t)s * nvp, sizeof(float) * nvp);
             if (H == 16)  /* the default: constant trip counts let the compiler keep D_R's layer in registers */
                 train_run(&rows, &sc, lambda_f[r], lambda_r[r], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
