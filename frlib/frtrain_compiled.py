@@ -80,6 +80,14 @@ def _cpu_signature() -> str:
         return platform.processor() + platform.machine()
 
 
+def kernel_name(compiler: str, flags: tuple[str, ...]) -> str:
+    """The built file's name: a hash of the source, flags, compiler version and processor."""
+    parts = [SOURCE.read_bytes(), " ".join((*BASE_FLAGS, *flags)).encode(),
+             _compiler_version(compiler).encode(), _cpu_signature().encode()]
+    digest = hashlib.sha256(b"\0".join(parts)).hexdigest()
+    return f"frtrain_kernel-{digest[:16]}.so"
+
+
 def _build(compiler: str, flags: tuple[str, ...], target: Path) -> str | None:
     """Compile SOURCE into target (atomically); the compiler's message on failure, else None."""
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -114,13 +122,10 @@ def load() -> ctypes.CDLL | None:
         _notice("no C compiler found (cc, gcc or clang; or set CC)")
         return None
     flags = _isa_flags()
-    source = SOURCE.read_bytes()
-    key = hashlib.sha256(b"\0".join([source, " ".join((*BASE_FLAGS, *flags)).encode(),
-                                     _compiler_version(compiler).encode(), _cpu_signature().encode()])).hexdigest()[:16]
     failures = []
     for flag_set in (flags, ()) if flags else ((),):
         for folder in (cache_dir(), Path(tempfile.gettempdir()) / f"frlib-{os.getuid() if hasattr(os, 'getuid') else 'user'}"):
-            target = folder / f"frtrain_kernel-{key}-{len(flag_set)}.so"
+            target = folder / kernel_name(compiler, flag_set)
             try:
                 if not target.exists():
                     error = _build(compiler, flag_set, target)
