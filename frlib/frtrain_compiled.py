@@ -168,7 +168,8 @@ def train(library: ctypes.CDLL, X: np.ndarray, y: np.ndarray, z: np.ndarray, X_v
           settings, flags: np.ndarray) -> dict[str, np.ndarray]:
     """Train every run with the kernel; ``params`` (per run b = s R + r) are updated in place.
 
-    X (S, n, d), y and z (S, n), X_val (S, n_val, d), y_val (S, n_val); lambdas (R,);
+    X (S, n, d), y and z (S, n), X_val (S, n_val, d), y_val (S, n_val); lambdas (B,) with
+    B = S * R;
     params: ``gen_w`` (B, d), ``gen_b`` (B,), ``f_w`` (B, 2), ``f_b`` (B,), ``r_w1`` (B, H, d + 2),
     ``r_w2`` (B, H), ``r_b2`` (B,), all float32 C-contiguous. Returns the example weights and
     clean scores (B, n) and the records (T, 4, B): generator, fairness, robustness, label loss.
@@ -178,8 +179,8 @@ def train(library: ctypes.CDLL, X: np.ndarray, y: np.ndarray, z: np.ndarray, X_v
     flags = np.ascontiguousarray(flags, dtype=np.uint8)
     n_records = int((flags & 1).sum())
     S, n, d = X.shape
-    n_val, R = X_val.shape[1], len(lambda_f)
-    B, H = S * R, params["r_w2"].shape[1]
+    n_val, B, H = X_val.shape[1], len(lambda_f), params["r_w2"].shape[1]
+    R = B // S
     rows = np.concatenate([_pad_columns(X_val.transpose(0, 2, 1), padded(n_val)),
                            _pad_columns(X.transpose(0, 2, 1), padded(n))], axis=2)  # (S, d, N)
     arrays = [np.ascontiguousarray(rows), _pad_columns(y, padded(n)), _pad_columns(z, padded(n)),

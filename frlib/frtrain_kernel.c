@@ -299,7 +299,7 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
 /* Train R runs on each of S data sets. flags (epochs) say which epochs are recorded and which
    generator losses are read. Arrays are C-contiguous float32:
    X (S, d, N), y and z (S, np), vlabel (S, nvp) the clean rows' label 2 y - 1;
-   lambdas (R); parameters per run b = s R + r: gen_w (B, d), gen_b (B), f_w (B, 2), f_b (B),
+   lambdas (B); parameters per run b = s R + r: gen_w (B, d), gen_b (B), f_w (B, 2), f_b (B),
    W (B, H, d + 2), w2 (B, H), b2 (B); outputs example_weights, clean_score (B, n) and
    records (T, 4, B): generator, fairness, robustness and label loss at each recorded epoch.
    Returns 0, or 1 when H is too large or memory runs out. */
@@ -333,11 +333,11 @@ int frtrain_train(int S, int R, int d, int H, int nv, int n,
             float *label = (float *)((vf *)work + K * H + H + d + CHUNK * H);
             memcpy(label, vlabel + (size_t)s * nvp, sizeof(float) * nvp);
             if (H == 16)  /* the default: constant trip counts let the compiler keep D_R's layer in registers */
-                train_run(&rows, &sc, lambda_f[r], lambda_r[r], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
+                train_run(&rows, &sc, lambda_f[b], lambda_r[b], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
                           W + b * H * K, w2 + b * H, b2 + b, example_weights + b * n, clean_score + b * n,
                           records + b, B, work, 16);
             else
-                train_run(&rows, &sc, lambda_f[r], lambda_r[r], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
+                train_run(&rows, &sc, lambda_f[b], lambda_r[b], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
                           W + b * H * K, w2 + b * H, b2 + b, example_weights + b * n, clean_score + b * n,
                           records + b, B, work, H);
         }

@@ -105,6 +105,28 @@ def test_a_run_does_not_depend_on_the_rest_of_the_grid(small, backend, request):
         np.testing.assert_allclose(curve, in_grid.history[key][:, 0, 1], atol=1e-6)
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_each_data_set_can_train_its_own_runs(small, backend, request):
+    """runs given per data set: run r of data set s is the run trained alone on that data set."""
+    backend = _backend(request, backend)
+    trains = [poisoned.train for _, poisoned in small]
+    vals = [poisoned.val for _, poisoned in small]
+    per_dataset = [[Run(0.3, 0.2, 0), Run(0.5, 0.4, 1)], [Run(0.5, 0.4, 2), Run(0.0, 0.0, 0)]]
+    result = train_frtrain_grid(trains, vals, per_dataset, SHORT, backend=backend)
+    assert result.run(1, 0) == Run(0.5, 0.4, 2) and result.runs == per_dataset
+    for s, (train, val) in enumerate(zip(trains, vals)):
+        for r, run in enumerate(per_dataset[s]):
+            alone = train_frtrain_grid(train, val, [run], SHORT, backend=backend)
+            np.testing.assert_allclose(result.weight[s, r], alone.weight[0, 0], atol=1e-6)
+            np.testing.assert_allclose(result.history["generator"][:, s, r], alone.history["generator"][:, 0, 0], atol=1e-6)
+    table = result.evaluate([clean.test for clean, _ in small])
+    assert list(table["seed"]) == [0, 1, 2, 0]
+    with pytest.raises(ValueError, match="one per data set"):
+        train_frtrain_grid(trains, vals, per_dataset[:1], SHORT, backend=backend)
+    with pytest.raises(ValueError, match="as many runs"):
+        train_frtrain_grid(trains, vals, [per_dataset[0], per_dataset[1][:1]], SHORT, backend=backend)
+
+
 @pytest.mark.parametrize("fairness", ["dp", "eo"])
 def test_the_two_backends_agree_on_every_output(small, fairness, compiled_available):
     """The C kernel and the torch code: same generators, weights, scores and curves."""
