@@ -29,7 +29,7 @@ from .data import Dataset, Split, load_adult, load_compas, make_synthetic, split
 from .fair import train_ad, train_fc, train_lbc, train_rml_ad, train_rml_fc, train_rml_lbc
 from .metrics import accuracy, disparate_impact
 from .models import fit_logistic_regression, predict
-from .frtrain import train_frtrain_paper
+from .frtrain import train_frtrain_paper, train_frtrain_paper_seeds
 from .poison import poison_split
 from .robust_rml import train_rml
 
@@ -52,6 +52,10 @@ METHODS.update({"FC": train_fc, "LBC": train_lbc, "AD": train_ad,
 # FR-Train comes last in "all"; it is told whether it trains on clean or poisoned labels (the
 # paper tunes it separately for the two columns of its table).
 METHODS["FR-Train"] = train_frtrain_paper
+# Methods that train all seeds of a column at once (one FR-Train grid per column): name ->
+# (training sets, validation sets, seeds, poisoned) -> one predictor per seed. The result is the
+# same as calling METHODS[name] seed by seed.
+SEED_BATCHED: dict[str, Callable[..., list[Predictor]]] = {"FR-Train": train_frtrain_paper_seeds}
 DATASETS: dict[str, Callable[[int], Split]] = {
     "synthetic": lambda seed: split_dataset(make_synthetic(seed=seed)),
     "compas": lambda seed: split_dataset(load_compas(seed=seed)),
@@ -98,15 +102,26 @@ def run_experiment(
         raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
     names = parse_methods(methods)
     seed_list = as_seed_list(seeds)
-    results = []
-    for seed in tqdm(seed_list, desc=f"{dataset} seeds", disable=not progress):
+    splits = {}
+    for seed in seed_list:
         clean = DATASETS[dataset](seed)
-        poisoned, _ = poison_split(clean)
-        for data_name, split in (("clean", clean), ("poisoned", poisoned)):
+        splits[seed] = {"clean": clean, "poisoned": poison_split(clean)[0]}
+    batched = {}  # (name, data_name) -> one predictor per seed
+    for name in (n for n in names if n in SEED_BATCHED):
+        for data_name in ("clean", "poisoned"):
+            columns = [splits[seed][data_name] for seed in seed_list]
+            batched[name, data_name] = SEED_BATCHED[name]([c.train for c in columns], [c.val for c in columns],
+                                                          seed_list, poisoned=data_name == "poisoned")
+    results = []
+    for i, seed in enumerate(tqdm(seed_list, desc=f"{dataset} seeds", disable=not progress)):
+        for data_name, split in splits[seed].items():
             for name in names:
                 method = METHODS[name]
                 told = {"poisoned": data_name == "poisoned"} if _takes_poisoned(method) else {}
-                predictor = method(split.train, split.val, seed, **told)
+                if (name, data_name) in batched:
+                    predictor = batched[name, data_name][i]
+                else:
+                    predictor = method(split.train, split.val, seed, **told)
                 y_pred = predictor(split.test.X)
                 results.append(
                     Result(
