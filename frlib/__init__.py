@@ -19,6 +19,7 @@ module                 what it holds                                          le
 ``mi``                 entropy, MI, discriminator and variational estimates   05
 ``frtrain``            FR-Train as a batched grid of configurations           06, 07
 ``frtrain_reference``  FR-Train one configuration at a time, autograd         06
+``frtrain_compiled``   the grid's C kernel, built once with the C compiler    06-09
 ``paper``              the paper's published tables, ours next to them        07
 ``crowd``, ``crowd_*`` crowd workers, majority vote, Dawid-Skene, the authors' 08
                        crowdsourcing files

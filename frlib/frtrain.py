@@ -38,7 +38,10 @@ stacked tensor with leading dimensions (data set, run), each run's losses are me
 rows, and the grid's loss is their sum, so each run's parameters get exactly its own gradient.
 Adam and SGD act element by element, so a run trained in a grid follows the same trajectory as
 trained alone (:func:`train_frtrain` is the same code with a grid of one). Each run's initial
-weights come from its own seed, whatever else is in the grid.
+weights come from its own seed, whatever else is in the grid. The grid runs on a compiled C
+kernel (:mod:`frlib.frtrain_compiled`, the same algorithm one run at a time, each epoch fused
+into a few passes over the rows) where the machine has a C compiler, and on the torch code of
+this module otherwise.
 """
 
 from __future__ import annotations
@@ -53,8 +56,8 @@ import pandas as pd
 import torch
 import torch.nn.functional as F
 
-from ._validation import check_choice, check_positive_int
 from . import frtrain_compiled
+from ._validation import check_choice, check_positive_int
 from .config import budget
 from .data import Dataset
 from .metrics import accuracy, disparate_impact

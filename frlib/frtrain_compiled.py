@@ -88,31 +88,76 @@ def kernel_name(compiler: str, flags: tuple[str, ...]) -> str:
     return f"frtrain_kernel-{digest[:16]}.so"
 
 
-def _build(compiler: str, flags: tuple[str, ...], target: Path) -> str | None:
-    """Compile SOURCE into target (atomically); the compiler's message on failure, else None."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+class _CompileError(Exception):
+    """The compiler rejected the kernel (these flags fail in any folder)."""
+
+
+def _build(compiler: str, flags: tuple[str, ...], target: Path) -> None:
+    """Compile SOURCE into target, atomically (a temporary file renamed into place).
+
+    Raises _CompileError with the compiler's message when it fails, OSError when the folder is
+    not writable.
+    """
     handle, temporary = tempfile.mkstemp(suffix=".so", dir=target.parent)
     os.close(handle)
     command = [compiler, *BASE_FLAGS, *flags, "-o", temporary, str(SOURCE), "-lm"]
     try:
-        result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=300)
+        except subprocess.SubprocessError as error:
+            raise _CompileError(str(error)) from None
         if result.returncode != 0:
-            return (result.stderr or result.stdout).strip() or f"{compiler} exited with {result.returncode}"
+            raise _CompileError((result.stderr or result.stdout).strip() or f"{compiler} exited with {result.returncode}")
         os.replace(temporary, target)
-        return None
-    except (OSError, subprocess.SubprocessError) as error:
-        return str(error)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
 
 
 def _notice(message: str) -> None:
-    print(f"frlib: {message}; FR-Train's grid runs on torch (slower, same results).", file=sys.stderr)
+    print(f"frlib: {message}; FR-Train's grid runs on torch (slower; the same algorithm).", file=sys.stderr)
+
+
+def _private_folder(folder: Path) -> bool:
+    """Create folder for this user only; False if it exists and others could write into it."""
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        status = folder.stat()
+    except OSError:
+        return False
+    owner_ok = not hasattr(os, "getuid") or status.st_uid == os.getuid()
+    return owner_ok and not status.st_mode & 0o022
+
+
+def _folders() -> list[Path]:
+    user = os.getuid() if hasattr(os, "getuid") else "user"
+    return [cache_dir(), Path(tempfile.gettempdir()) / f"frlib-{user}"]
+
+
+def _load_or_build(compiler: str, flags: tuple[str, ...], target: Path) -> ctypes.CDLL:
+    """The kernel at target, built first if missing, rebuilt once if the file does not load."""
+    for attempt in range(2):
+        if not target.exists():
+            _build(compiler, flags, target)
+        try:
+            library = ctypes.CDLL(str(target))
+            _declare(library)
+            return library
+        except (OSError, AttributeError):  # a damaged file: remove it and build again
+            if attempt:
+                raise
+            target.unlink(missing_ok=True)
+    raise AssertionError("unreachable")
 
 
 def load() -> ctypes.CDLL | None:
-    """The built kernel (built on first use), or None with a one-line notice when it cannot be."""
+    """The built kernel (built on first use), or None with a one-line notice when it cannot be.
+
+    Built files are kept in the first folder of ``$FRLIB_CACHE_DIR`` (or ``~/.cache/frlib``) and
+    a per-user temporary folder that this user alone can write to; a folder others can write to
+    is never used (a built file is code that gets loaded). The native flags are tried first,
+    then none.
+    """
     global _library, _tried
     if _tried:
         return _library
@@ -122,20 +167,19 @@ def load() -> ctypes.CDLL | None:
         _notice("no C compiler found (cc, gcc or clang; or set CC)")
         return None
     flags = _isa_flags()
-    failures = []
+    failures: list[str] = []
+    folders = [folder for folder in _folders() if _private_folder(folder)]
+    if not folders:
+        failures.append(f"no private folder to build in ({', '.join(map(str, _folders()))})")
     for flag_set in (flags, ()) if flags else ((),):
-        for folder in (cache_dir(), Path(tempfile.gettempdir()) / f"frlib-{os.getuid() if hasattr(os, 'getuid') else 'user'}"):
-            target = folder / kernel_name(compiler, flag_set)
+        for folder in folders:
             try:
-                if not target.exists():
-                    error = _build(compiler, flag_set, target)
-                    if error is not None:
-                        failures.append(error)
-                        break  # the same flags fail in any folder
-                _library = ctypes.CDLL(str(target))
-                _declare(_library)
+                _library = _load_or_build(compiler, flag_set, folder / kernel_name(compiler, flag_set))
                 return _library
-            except OSError as error:  # unwritable folder, or a file that does not load
+            except _CompileError as error:
+                failures.append(str(error))
+                break  # these flags fail in any folder
+            except OSError as error:  # this folder is not writable, or the file does not load
                 failures.append(str(error))
     lines = failures[-1].splitlines() if failures else ["unknown error"]
     _notice(f"the C kernel did not build ({next((line for line in lines if 'error' in line), lines[-1]).strip()})")

@@ -323,6 +323,26 @@ def test_the_kernel_is_built_once_and_reused(fresh_loader, monkeypatch, compiled
     assert list(fresh_loader.glob("*")) == built and built[0].stat().st_mtime_ns == stamp
 
 
+def test_a_damaged_kernel_file_is_built_again(fresh_loader, compiled_available):
+    name = frtrain_compiled.kernel_name(frtrain_compiled.find_compiler(), frtrain_compiled._isa_flags())
+    fresh_loader.mkdir(mode=0o700, parents=True)
+    damaged = fresh_loader / name
+    damaged.write_bytes(b"not a shared library")  # e.g. a disk that filled up, or an old copy
+    assert frtrain_compiled.load() is not None
+    assert damaged.stat().st_size > 1000
+
+
+def test_a_folder_others_can_write_to_is_never_used(monkeypatch, tmp_path, capsys, fresh_loader):
+    """A built file is code that gets loaded: never from a folder another user could write to."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    monkeypatch.setattr(frtrain_compiled, "_folders", lambda: [shared])
+    assert frtrain_compiled.load() is None
+    assert "no private folder" in capsys.readouterr().err
+    assert not list(shared.iterdir())
+
+
 def test_the_kernel_follows_torchs_instruction_set_and_the_source(monkeypatch, tmp_path):
     """ATEN_CPU_CAPABILITY narrows the kernel's vector instructions as torch's; each set, and each
     edit of the source, gets its own built file."""
