@@ -527,7 +527,11 @@ def train_frtrain_grid(
     eo = settings.fairness == "eo"
     p = _grid_parameters(runs_per_dataset, X.shape[2], eo, settings.hidden_robustness)
     lambdas = torch.tensor([[(run.lambda_f, run.lambda_r) for run in dataset_runs] for dataset_runs in runs_per_dataset])
-    library = None if backend == "torch" else frtrain_compiled.load()
+    too_wide = settings.hidden_robustness > frtrain_compiled.MAX_HIDDEN
+    if backend == "compiled" and too_wide:
+        raise ValueError(f"backend='compiled' takes hidden_robustness <= {frtrain_compiled.MAX_HIDDEN}, "
+                         f"got {settings.hidden_robustness}; use backend='torch'")
+    library = None if backend == "torch" or too_wide else frtrain_compiled.load()
     if backend == "compiled" and library is None:
         raise RuntimeError("backend='compiled' needs a C compiler (see frlib.frtrain_compiled); use backend='auto'")
     if library is not None:

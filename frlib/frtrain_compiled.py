@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 SOURCE = Path(__file__).with_name("frtrain_kernel.c")
+MAX_HIDDEN = 64  # HMAX of the kernel: wider D_R hidden layers train on torch
 BASE_FLAGS = ("-O3", "-shared", "-fPIC", "-std=gnu99")
 _ISA_FLAGS = {"default": (), "avx2": ("-mavx2", "-mfma"), "native": ("-march=native",)}
 
@@ -239,7 +240,7 @@ def train(library: ctypes.CDLL, X: np.ndarray, y: np.ndarray, z: np.ndarray, X_v
         int(settings.fairness == "eo"), settings.lr_generator, settings.lr_fairness, settings.lr_robustness,
         flags.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), *pointers)
     if status != 0:
-        raise MemoryError(f"the FR-Train kernel could not allocate its buffers (hidden_robustness = {H})")
+        raise MemoryError(f"the FR-Train kernel could not allocate its buffers ({B} runs of {n} rows)")
     return outputs
 
 

@@ -273,6 +273,16 @@ def test_unknown_backend_is_rejected(small):
         train_frtrain_grid(poisoned.train, poisoned.val, RUNS, SHORT, backend="gpu")
 
 
+def test_a_hidden_layer_wider_than_the_kernels_trains_on_torch(small):
+    _, poisoned = small[0]
+    wide = replace(SHORT, epochs=20, hidden_robustness=frtrain_compiled.MAX_HIDDEN + 1)
+    auto = train_frtrain_grid(poisoned.train, poisoned.val, RUNS[:1], wide)
+    on_torch = train_frtrain_grid(poisoned.train, poisoned.val, RUNS[:1], wide, backend="torch")
+    np.testing.assert_array_equal(auto.weight, on_torch.weight)
+    with pytest.raises(ValueError, match="hidden_robustness <= 64"):
+        train_frtrain_grid(poisoned.train, poisoned.val, RUNS[:1], wide, backend="compiled")
+
+
 # --- building the C kernel ------------------------------------------------------------------------
 
 
