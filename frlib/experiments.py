@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from ._validation import as_seed_list, check_method_names
 from .data import Split, load_adult, load_compas, make_synthetic, split_dataset
-from .methods import METHODS
+from .methods import METHODS, SEED_BATCHED
 from .metrics import accuracy, disparate_impact
 from .poison import poison_split
 
@@ -69,13 +69,24 @@ def run_experiment(
         raise ValueError(f"unknown dataset {dataset!r}; known: {', '.join(DATASETS)}")
     names = parse_methods(methods)
     seed_list = as_seed_list(seeds)
-    results = []
-    for seed in tqdm(seed_list, desc=f"{dataset} seeds", disable=not progress):
+    splits = {}
+    for seed in seed_list:
         clean = DATASETS[dataset](seed)
-        poisoned, _ = poison_split(clean)
-        for data_name, split in (("clean", clean), ("poisoned", poisoned)):
+        splits[seed] = {"clean": clean, "poisoned": poison_split(clean)[0]}
+    batched = {}  # (name, data_name) -> one predictor per seed
+    for name in (n for n in names if n in SEED_BATCHED):
+        for data_name in ("clean", "poisoned"):
+            columns = [splits[seed][data_name] for seed in seed_list]
+            batched[name, data_name] = SEED_BATCHED[name]([c.train for c in columns], [c.val for c in columns],
+                                                          seed_list, poisoned=data_name == "poisoned")
+    results = []
+    for i, seed in enumerate(tqdm(seed_list, desc=f"{dataset} seeds", disable=not progress)):
+        for data_name, split in splits[seed].items():
             for name in names:
-                predictor = METHODS[name](split.train, split.val, seed, poisoned=data_name == "poisoned")
+                if (name, data_name) in batched:
+                    predictor = batched[name, data_name][i]
+                else:
+                    predictor = METHODS[name](split.train, split.val, seed, poisoned=data_name == "poisoned")
                 y_pred = predictor(split.test.X)
                 results.append(
                     Result(

@@ -352,3 +352,30 @@ def test_fair_and_two_step_methods_in_the_table():
     # RML's weights in the loss recover accuracy on poisoned labels.
     assert by[("RML+FC", "poisoned")]["acc_mean"] > by[("FC", "poisoned")]["acc_mean"] + 0.03
     assert by[("RML+FC", "poisoned")]["di_mean"] > 0.7
+
+
+def test_frtrain_trains_one_grid_per_column_for_all_seeds(monkeypatch):
+    """The table trains FR-Train once per column (all seeds in one grid, init seed = data seed),
+    and gets the same classifiers as training it seed by seed."""
+    from frlib import frtrain_grid, methods
+
+    monkeypatch.setitem(frtrain_grid.QUICK_EPOCHS, "poisoned", 300)
+    monkeypatch.setitem(frtrain_grid.QUICK_EPOCHS, "clean", 300)
+    grids = []
+    original = methods.train_frtrain_grid
+
+    def counting(trains, vals, runs, settings, **kwargs):
+        grids.append([[run.seed for run in dataset_runs] for dataset_runs in runs])
+        return original(trains, vals, runs, settings, **kwargs)
+
+    monkeypatch.setattr(methods, "train_frtrain_grid", counting)
+    with quick_mode(True):
+        results = run_experiment("synthetic", ["FR-Train"], seeds=[2, 4])
+        assert grids == [[[2], [4]], [[2], [4]]]  # clean, then poisoned: one grid each
+        for result in results:
+            clean = split_dataset(make_synthetic(seed=result.seed))
+            split = clean if result.data == "clean" else poison_split(clean)[0]
+            alone = METHODS["FR-Train"](split.train, split.val, result.seed, poisoned=result.data == "poisoned")
+            y_pred = alone(split.test.X)
+            assert result.accuracy == pytest.approx(np.mean(y_pred == split.test.y))
+    assert [(r.data, r.seed) for r in results] == [("clean", 2), ("poisoned", 2), ("clean", 4), ("poisoned", 4)]
