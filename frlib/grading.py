@@ -26,8 +26,9 @@ checks several named answers of one question at once, each against an expectatio
 :func:`choice` (a multiple choice with feedback per option) or :func:`satisfies` (a property);
 :func:`check_value` checks one computed answer; :func:`check_function` runs the learner's
 function on several inputs against a reference (each call in a thread with a time limit,
-:data:`DEFAULT_TIME_LIMIT` seconds) and names every case it gets wrong; :func:`require` checks a
-property, and :func:`compare` is the comparison they share. Typical test cells::
+:data:`DEFAULT_TIME_LIMIT` seconds) and names every case it gets wrong; :func:`check_raises`
+checks that it refuses an input; :func:`require` checks a property, and :func:`compare` is the
+comparison they share. Typical test cells::
 
     grading.check_answers("1.c", globals(), {
         "predicted_di": grading.in_range(0.2, 0.45, explanation="..."),
@@ -86,6 +87,7 @@ __all__ = [
     "call_answer",
     "check_answers",
     "check_function",
+    "check_raises",
     "check_value",
     "choice",
     "compare",
@@ -547,7 +549,8 @@ def _outcome(function: Any, args: tuple, time_limit: float) -> tuple[Any, str, s
     """Call the learner's function: ``(value, kind, problem)``.
 
     ``kind`` is ``"ok"``, ``"not callable"``, ``"unanswered"``, ``"timeout"`` or ``"raised"``;
-    ``problem`` the sentence that says so (empty when ``"ok"``).
+    ``problem`` the sentence that says so (empty when ``"ok"``). When ``kind`` is ``"raised"``,
+    ``value`` is the exception the function raised.
     """
     if not callable(function):
         return None, "not callable", f"expected a function, got {_kind(function)}."
@@ -576,7 +579,7 @@ def _outcome(function: Any, args: tuple, time_limit: float) -> tuple[Any, str, s
             )
         if _holds_placeholder(function):
             return None, "unanswered", unanswered
-        return None, "raised", (
+        return error, "raised", (
             f"`{name}` raised {type(error).__name__}: {error}{_where(error, function)} "
             f"(called with {_describe(args, limit=300)})"
         )
@@ -599,6 +602,44 @@ def call_answer(
     if kind == "ok":
         return result
     raise _fail(question, problem, "" if kind == "unanswered" else hint)
+
+
+def check_raises(
+    question: str,
+    function: Any,
+    args: tuple,
+    exception: type[BaseException] = ValueError,
+    *,
+    hint: str = "",
+    time_limit: float = DEFAULT_TIME_LIMIT,
+) -> None:
+    """The learner's function must refuse ``args`` by raising ``exception`` (or a subclass).
+
+    For the edge cases a question names ("raise a ValueError when a group has no positives").
+
+    >>> def rate(selected, size):
+    ...     if size == 0:
+    ...         raise ValueError("size is 0")
+    ...     return selected / size
+    >>> check_raises("1.g", rate, (0, 0))
+    Question 1.g: `rate` refuses (0, 0) with ValueError: size is 0
+    """
+    __tracebackhide__ = True  # noqa: F841
+    result, kind, problem = _outcome(function, copy.deepcopy(tuple(args)), time_limit)
+    name = getattr(function, "__name__", "your function")
+    wanted = exception.__name__
+    if kind in ("unanswered", "not callable", "timeout"):
+        raise _fail(question, problem, "" if kind == "unanswered" else hint)
+    if kind == "ok":
+        raise _fail(
+            question,
+            f"`{name}` returned {_describe(result)} when called with {_describe(tuple(args), 300)}; "
+            f"it should raise a {wanted}.",
+            hint,
+        )
+    if not isinstance(result, exception):
+        raise _fail(question, f"{problem}; it should raise a {wanted}.", hint)
+    print(f"Question {question}: `{name}` refuses {_describe(tuple(args), 300)} with {wanted}: {result}")
 
 
 def check_function(

@@ -402,6 +402,24 @@ def test_check_function_stops_after_a_timeout():
     assert len(calls) == 1
 
 
+def test_check_raises(capsys):
+    def strict(counts):
+        if min(counts) == 0:
+            raise ValueError("a group has no positives")
+        return 1.0
+
+    grading.check_raises("1.b", strict, ([0, 3],))
+    assert capsys.readouterr().out == "Question 1.b: `strict` refuses ([0, 3],) with ValueError: a group has no positives\n"
+    with fails("1.b", "`lenient` returned 1 when called with ([0, 3],); it should raise a ValueError", "Hint: check"):
+        def lenient(counts):
+            return 1.0
+        grading.check_raises("1.b", lenient, ([0, 3],), hint="check")
+    with fails("1.b", "raised ZeroDivisionError", "it should raise a ValueError"):
+        grading.check_raises("1.b", lambda counts: 1 / min(counts), ([0, 3],))
+    with fails("1.b", "not answered yet"):
+        grading.check_raises("1.b", unanswered_function, ([1], [0]))
+
+
 # --- the student copy's placeholder ---------------------------------------------------------------
 
 
