@@ -83,4 +83,31 @@ PLANTED = {
              "- `cause` = 'a' is not right: memorisation leaves a network right on most test digits"],
         ),
     ],
+    "04_fair_training": [
+        (
+            "ex04-q4a-answer",
+            # the ratio the wrong way round: P(z, y) / (P(z) P(y))
+            "joint = COUNTS / COUNTS.sum()\n"
+            "cell_weights = joint / np.outer(joint.sum(axis=1), joint.sum(axis=0))\n",
+            ["Question 4.a: the answer is not right.", "`cell_weights` is not right: 4 of 4 entries differ",
+             "at [0, 1] expected 2, got 0.5", "the under-represented cells"],
+        ),
+        (
+            "ex04-q4c-answer",
+            # the rates of all examples instead of the positive ones (a threshold for DI, not for equal opportunity)
+            "def equal_opportunity_threshold(scores, y, z, t1):\n"
+            "    scores, z = np.asarray(scores, dtype=float), np.asarray(z)\n"
+            "    rate_1 = np.mean(scores[z == 1] >= t1)\n"
+            "    group_0 = np.sort(scores[z == 0])[::-1]\n"
+            "    k = int(np.ceil(rate_1 * len(group_0) - 1e-9))\n"
+            "    return float(group_0[k - 1]) if k > 0 else np.inf\n",
+            ["Question 4.c: wrong on", "the result on case 1 of 4", "only the POSITIVE examples count"],
+        ),
+        (
+            "ex04-q4e-answer",
+            'cause = "a"\ncorrect_multipliers = [colleague_rounds.loc[1, "lambda_0"], colleague_rounds.loc[1, "lambda_1"]]\n',
+            ["Question 4.e: 2 of 2 answers are not right:", "- `cause` = 'a' is not right: an oscillation would go back and forth",
+             "- `correct_multipliers` is not right: 2 of 2 entries differ", "positive for the group selected less than average"],
+        ),
+    ],
 }
