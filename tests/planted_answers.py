@@ -110,4 +110,73 @@ PLANTED = {
              "- `correct_multipliers` is not right: 2 of 2 entries differ", "positive for the group selected less than average"],
         ),
     ],
+    "05_mutual_information": [
+        (
+            "ex05-q5b-answer",
+            # Miller's bias without its factor 1/2
+            "def miller_corrected_mi(a, b):\n"
+            "    a, b = np.asarray(a), np.asarray(b)\n"
+            "    return float(mi.plugin_mi(a, b) - (len(np.unique(a)) - 1) * (len(np.unique(b)) - 1) / len(a))\n",
+            ["Question 5.b: wrong on 4 of 4 cases:", "- the result on case 1 of 4", "expected -0.125, got -0.25",
+             "the bias is (|A| - 1)(|B| - 1) / (2n)"],
+        ),
+        (
+            "ex05-q5c-answer",
+            'leakage_ratio = 1\nwhy = "a"\n',
+            ["Question 5.c: 2 of 2 answers are not right:", "`leakage_ratio` = 1 is below the accepted range [8, 40]",
+             "`why` = 'a' is not right: DI is a ratio of rates"],
+        ),
+        (
+            "ex05-q5e-answer",
+            'report_a = "v"\nreport_b = "v"\nreport_c = "i"\nreport_d = "i"\n',
+            ["Question 5.e: 2 of 4 answers are not right:", "- `report_b` = 'v' is not right",
+             "the best a discriminator of a discrete Yhat can reach is the plug-in value", "- `report_c` = 'i' is not right"],
+        ),
+    ],
+    "06_frtrain": [
+        (
+            "ex06-q6a-answer",
+            # the -3 of the mixing weight forgotten
+            "a = 1 / (1 + math.exp(-(L_G / L_DR)))\nweights_a = a * D_R_OUT + (1 - a)\n",
+            ["Question 6.a: the answer is not right.", "`weights_a` is not right: 4 of 4 entries differ",
+             "first the mixing weight a = sigmoid(L_G / L_DR - 3)"],
+        ),
+        (
+            "ex06-q6b-answer",
+            'gain_targeted = 0.05\ngain_random = 0.05\nwhy_random = "b"\n',
+            ["Question 6.b: 2 of 3 answers are not right:", "`gain_random` = 0.05 is above the accepted range [-0.02, 0.02]",
+             "`why_random` = 'b' is not right"],
+        ),
+        (
+            "ex06-q6e-answer",
+            # the positive rate of the whole validation set, and the size blamed
+            'val_positive_rate_1 = colleague_val.y.mean()\ncause = "c"\n',
+            ["Question 6.e: 2 of 2 answers are not right:", "- `val_positive_rate_1` is not right",
+             "colleague_val.y[colleague_val.z == 1].mean()", "- `cause` = 'c' is not right: the paper's clean validation set has 200 rows too"],
+        ),
+    ],
+    "07_reproducing_the_paper": [
+        (
+            "ex07-q7a-answer",
+            "cell_mean, cell_std = LR_CLEAN.mean(), LR_CLEAN.std(ddof=1)\n",
+            ["Question 7.a: 1 of 2 answers are not right:", "- `cell_std` is not right: expected 0.0109", "got 0.0122",
+             "divide by the number of seeds"],
+        ),
+        (
+            "ex07-q7c-answer",
+            'winners = ["FR-Train", "FR-Train", "FR-Train"]\nverdict = "a"\n',
+            ["Question 7.c: 2 of 2 answers are not right:", "the most accurate methods with DI >= 0.75, 0.80 and 0.85 are not these",
+             "`verdict` = 'a' is not right: RML+FC (0.817) is more accurate than FR-Train (0.812)"],
+        ),
+        (
+            "ex07-q7e-answer",
+            # the normal quantile 1.96 instead of Student's t with S - 1 degrees of freedom
+            "def paired_interval(a, b, level=0.95):\n"
+            "    d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)\n"
+            "    half = stats.norm.ppf((1 + level) / 2) * d.std(ddof=1) / math.sqrt(len(d))\n"
+            "    return float(d.mean()), float(d.mean() - half), float(d.mean() + half)\n"
+            "attack_cost = paired_interval(LR_CLEAN, LR_POISONED)\n",
+            ["Question 7.e: wrong on", "the result on case 1 of 4", "the t quantile at (1 + level) / 2"],
+        ),
+    ],
 }
