@@ -179,4 +179,57 @@ PLANTED = {
             ["Question 7.e: wrong on", "the result on case 1 of 4", "the t quantile at (1 + level) / 2"],
         ),
     ],
+    "08_crowdsourcing": [
+        (
+            "ex08-q8a-answer",
+            # "more than half" read as "at least 5 of 7"
+            "p_majority_7 = float(binom.sf(4, 7, 0.65))\n"
+            "workers_needed = next(m for m in range(1, 200, 2) if binom.sf(m // 2, m, 0.65) >= 0.9)\n",
+            ["Question 8.a: 1 of 2 answers are not right:", "- `p_majority_7` is not right: expected 0.800", "the majority needs at least 4"],
+        ),
+        (
+            "ex08-q8c-answer",
+            # every vote counted alike: the plain majority
+            "def log_odds_vote(votes, workers, accuracy):\n"
+            "    votes = np.asarray(votes)\n"
+            "    return (2 * votes.sum(axis=1) >= votes.shape[1]).astype(int)\n",
+            ["Question 8.c: wrong on", "the result on case 1 of 4", "look up each vote's worker weight"],
+        ),
+        (
+            "ex08-q8d-answer",
+            "uneven = crowd.simulate_crowd(val.y, 8, z=val.z, group_accuracy=[0.6, 0.9], answers_per_item=5, seed=SEED)\n"
+            "crowd_labels = crowd.majority_vote(uneven)\n"
+            "accuracy_by_group = [np.mean(crowd_labels[val.z == g] == val.y[val.z == g]) for g in (1, 0)]\n"
+            "crowd_di = metrics.disparate_impact(crowd_labels, val.z)\n"
+            "true_di = metrics.disparate_impact(val.y, val.z)\n"
+            'what_changes = "c"\n',
+            ["Question 8.d: 2 of 4 answers are not right:", "- `accuracy_by_group` has the right values in the wrong order",
+             "- `what_changes` = 'c' is not right: errors do not cancel"],
+        ),
+    ],
+    "09_open_problems": [
+        (
+            "ex09-q9a-answer",
+            # the flip rates taken for the mixture rates
+            "alpha, beta = 0.3, 0.1\nshrink = 1 - 0.1 - 0.3\n",
+            ["Question 9.a: 3 of 3 answers are not right:", "- `alpha` is not right: expected 0.181818, got 0.3",
+             "- `shrink` is not right", "not 1 - rho_0 - rho_1"],
+        ),
+        (
+            "ex09-q9b-answer",
+            # the recorded share of the whole data set in both classes
+            "def equalized_odds_tolerances(y, z_recorded, rho_0, rho_1, tolerance):\n"
+            "    p = (np.mean(z_recorded) - rho_0) / (1 - rho_0 - rho_1)\n"
+            "    alpha = p * rho_1 / ((1 - p) * (1 - rho_0) + p * rho_1)\n"
+            "    beta = (1 - p) * rho_0 / ((1 - p) * rho_0 + p * (1 - rho_1))\n"
+            "    return (tolerance * (1 - alpha - beta),) * 2\n",
+            ["Question 9.b: wrong on", "the result on case 1 of 3", "among the examples with y == c"],
+        ),
+        (
+            "ex09-q9e-answer",
+            'positive_rate_gap = tampered.y[tampered.z == 1].mean() - split.test.y[split.test.z == 1].mean()\ntampering = "a"\n',
+            ["Question 9.e: 2 of 2 answers are not right:", "- `positive_rate_gap` is not right",
+             "- `tampering` = 'a' is not right: the overall positive rate is the test set's"],
+        ),
+    ],
 }

