@@ -184,6 +184,10 @@ def test_solution_structure(path):
     minutes = re.search(r"\*\*Expected time:\*\* about (\d+) minutes", title)
     assert minutes and 30 <= int(minutes.group(1)) <= 45, "the title states an expected time of 30-45 minutes"
     assert f"Total: **{_fmt(_points(nb))} points**" in title, "the stated total matches the metadata"
+    automatic = sum(_meta(cell)["points"] for cell in nb.cells if _is_test(cell))
+    written = sum(_meta(cell)["points"] for cell in nb.cells if _is_written_answer(cell))
+    assert f"({_fmt(automatic)} checked automatically, {_fmt(written)} for written answers" in title, \
+        f"the title must say {_fmt(automatic)} points checked automatically and {_fmt(written)} written"
 
     table, points = _table(title), _points_by_question(nb)
     assert set(table) == set(points), f"the table lists {sorted(table)}, the metadata {sorted(points)}"
