@@ -314,7 +314,8 @@ def test_planted_wrong_answers_get_feedback(path, capsys):
             assert not _errors(cell), f"{cell.id}: {[(e.ename, e.evalue) for e in _errors(cell)]}"
     assert len(shown) == len(planted_questions)
     with capsys.disabled():
-        print(f"\n{path.name}, planted wrong answer, the learner reads:\n{shown[0]}")
+        for message in shown:
+            print(f"\n{path.name}, planted wrong answer, the learner reads:\n{message}")
 
 
 # --- frlib's namesakes --------------------------------------------------------------------------
