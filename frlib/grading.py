@@ -65,6 +65,7 @@ import inspect
 import linecache
 import threading
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Sequence
 
@@ -500,10 +501,15 @@ def _run_with_time_limit(function: Callable, args: tuple, seconds: float) -> Any
     outcome: dict[str, Any] = {}
 
     def target() -> None:
-        try:
-            outcome["value"] = function(*args)
-        except BaseException as error:  # noqa: BLE001 (reported to the learner)
-            outcome["error"] = error
+        # Warnings of the learner's code are caught, not written to stderr: nbgrader's autograde
+        # scores a test cell with stderr output 0, even when the answer is right.
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                outcome["value"] = function(*args)
+            except BaseException as error:  # noqa: BLE001 (reported to the learner)
+                outcome["error"] = error
+        _note_warnings(function, caught)
 
     worker = threading.Thread(target=target, name="frlib-grading-answer", daemon=True)
     worker.start()
@@ -517,6 +523,17 @@ def _run_with_time_limit(function: Callable, args: tuple, seconds: float) -> Any
     if "error" in outcome:
         raise _RaisedInAnswer(outcome["error"])
     return outcome.get("value")
+
+
+def _note_warnings(function: Callable, caught: list) -> None:
+    """Print (to stdout) the distinct warnings the learner's function raised, once each."""
+    name = getattr(function, "__name__", "your function")
+    seen = set()
+    for warning in caught:
+        text = f"{warning.category.__name__}: {warning.message}"
+        if text not in seen:
+            seen.add(text)
+            print(f"Note: `{name}` warned {text} (a warning does not count against the answer).")
 
 
 def _where(error: BaseException, function: Callable) -> str:

@@ -420,6 +420,19 @@ def test_check_raises(capsys):
         grading.check_raises("1.b", unanswered_function, ([1], [0]))
 
 
+def test_warnings_of_the_learners_code_go_to_stdout_not_stderr(capsys):
+    def warns(y):
+        import warnings as w
+        w.warn("slow path", UserWarning)
+        w.warn("slow path", UserWarning)
+        return sum(y) / len(y)
+
+    grading.check_function("9.h", warns, reference=[0.5, 0.5], cases=[([1, 0],), ([0, 1],)])
+    out, err = capsys.readouterr()
+    assert err == "", "nbgrader scores a cell with stderr output 0"
+    assert out.count("Note: `warns` warned UserWarning: slow path") == 2 and "correct on 2 cases" in out
+
+
 # --- the student copy's placeholder ---------------------------------------------------------------
 
 

@@ -7,7 +7,8 @@
   question's kind and points (equal to the metadata); at least two thirds of the points are on
   the kinds that test transfer, and exactly one question is the optional challenge.
 * solutions/: executed in the quick setting, no cell raises and every graded test cell prints a
-  confirmation ("solutions/<name>: P of P points").
+  confirmation and nothing on stderr (nbgrader's autograde scores a cell with stderr output 0)
+  ("solutions/<name>: P of P points").
 * exercises/ (written from solutions/ by ``python -m frlib exercises build``, identical to
   nbgrader's copy: tests/test_exercises.py): run as *Run All* does (a cell that raises stops the
   run unless it is tagged ``raises-exception``), every cell is reached, answer cells raise
@@ -222,6 +223,8 @@ def test_solution_notebook_passes_every_check(path, capsys):
             label = _questions(cell).pop()
             assert f"Question {label}:" in _stdout(cell) and "not right" not in _stdout(cell), \
                 f"{cell.id} printed no confirmation: {_stdout(cell)!r}"
+            stderr = [o.text for o in cell.outputs if o.output_type == "stream" and o.name == "stderr"]
+            assert not stderr, f"{cell.id} writes to stderr, and nbgrader scores such a cell 0: {stderr}"
     table = _table(nb.cells[0].source)
     transfer = sum(p for _, kind, p in table.values() if kind in TRANSFER_KINDS)
     total = _points(nb)
