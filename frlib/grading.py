@@ -11,7 +11,8 @@ A test cell of an exercise notebook (``solutions/``, ``exercises/``) calls these
   student copy's placeholder (:data:`CODE_STUB`, ``...`` under ``# YOUR CODE HERE``);
 * turns every other way an answer can go wrong into the same kind of message: a wrong type or
   shape, ``None``, an exception inside the learner's code (with the line of their code), a
-  function that runs past its time limit.
+  function that runs past its time limit. Warnings the learner's code raises become a note on
+  stdout, never output on stderr, which nbgrader's autograde would score as a failure.
 
 In Jupyter the learner sees only the message, never a traceback through frlib: IPython shows
 what :meth:`AnswerError._render_traceback_` returns. Under pytest, ``__tracebackhide__`` hides
