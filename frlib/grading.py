@@ -386,7 +386,7 @@ class _Satisfies(Expectation):
         if holds:
             return None, ""
         message = self.message.format(value=_describe(actual)) if self.message else "is not right"
-        return f"`{name}` = {_describe(actual)}: {message}", ""
+        return f"`{name}` = {_describe(actual)}: {message.rstrip('.')}.", ""
 
 
 def value(expected: Any, *, tol: float = 1e-6, hint: str = "") -> Expectation:

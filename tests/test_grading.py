@@ -556,7 +556,7 @@ def test_satisfies_checks_a_property_and_survives_malformed_answers(capsys):
     at_least_08 = grading.satisfies(lambda di: di >= 0.8, "DI {value} is below 0.8", hint="lower t_0")
     grading.check_answers("1.d", {"di": 0.85}, {"di": at_least_08})
     assert "`di` is correct" in capsys.readouterr().out
-    with fails("1.d", "`di` = 0.7: DI 0.7 is below 0.8", "Hint: lower t_0"):
+    with fails("1.d", "`di` = 0.7: DI 0.7 is below 0.8. Hint: lower t_0"):
         grading.check_answers("1.d", {"di": 0.7}, {"di": at_least_08})
     with fails("1.d", "could not be checked (TypeError"):
         grading.check_answers("1.d", {"di": "high"}, {"di": at_least_08})
