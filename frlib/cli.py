@@ -57,9 +57,9 @@ def _build_parser() -> argparse.ArgumentParser:
         "build",
         help="write exercises/ from solutions/ as nbgrader generate_assignment would",
         description="Write exercises/<name>.ipynb for every solutions/<name>.ipynb the way "
-        "nbgrader generate_assignment would (answers replaced by '# YOUR CODE HERE' / "
-        "'raise NotImplementedError()' or 'YOUR ANSWER HERE', hidden tests removed, outputs "
-        "cleared), and remove exercise notebooks that have no solution.",
+        "nbgrader generate_assignment would with the course's nbgrader_config.py (answers "
+        "replaced by '# YOUR CODE HERE' / '...' or 'YOUR ANSWER HERE', hidden tests removed, "
+        "outputs cleared), and remove exercise notebooks that have no solution.",
     )
     build.add_argument(
         "--check",

@@ -1,10 +1,13 @@
-"""Lesson 01's threshold widget works in a real browser.
+"""Lesson 01's threshold widget works in a real browser, and Run All reaches every check of a blank
+exercise notebook.
 
 The test starts JupyterLab from the course environment (headless, on a free localhost port, with
 a token and throw-away Jupyter config, data, runtime and settings folders), drives Debian's
 Chromium through Playwright to open lesson 01, runs all cells from the Run menu, moves the slider
 of group 0's threshold with the keyboard, and checks that the widget's printed line and figure
-change with it. It never downloads a browser: it uses the system's Chromium (/usr/bin/chromium,
+change with it; and that *Run All Cells* on a blank exercise notebook runs every cell, so that
+each test cell shows "not answered yet" (the test cells' ``raises-exception`` tag keeps a failed
+check from stopping the run). It never downloads a browser: it uses the system's Chromium (/usr/bin/chromium,
 or the path in FRCOURSE_CHROMIUM), which `make test` installs with apt-get when it runs as root
 (see the Makefile's `browser` step).
 
@@ -338,6 +341,62 @@ def test_lesson_01_widget_in_a_real_browser(lab, chromium, tmp_path):
     print("browser test:", seen)
     assert seen["readout_before"] == "0.50" and seen["readout_after"] == "0.55", seen
     assert lesson.read_bytes() == stored, f"the browser test changed {LESSON}"
+
+
+EXERCISE = "exercises/07_reproducing_the_paper.ipynb"   # the fastest set: nothing trains
+
+# The output text of every code cell of the open notebook, in order.
+CODE_CELL_OUTPUTS_JS = """() => [...document.querySelectorAll(
+    '.jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell')].map(cell => {
+        const area = cell.querySelector('.jp-OutputArea');
+        return area ? area.textContent : '';
+    })"""
+
+
+def run_all_on_blank_exercise(lab: Lab, notebook: str, chromium: str, shots: Path) -> list[str]:
+    """Open a blank exercise notebook, Run All Cells, return the output text of each code cell."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(30_000)
+            state = lambda: page.evaluate(NOTEBOOK_STATE_JS)  # noqa: E731
+            try:
+                page.goto(f"{lab.url}/lab/tree/{notebook}?token={lab.token}", wait_until="domcontentloaded",
+                          timeout=KERNEL_TIMEOUT * 1000)
+                _wait(lambda: state()["cells"] > 0 and "Idle" in state()["status"] and lab.kernels_idle(),
+                      KERNEL_TIMEOUT, "the notebook to open with an idle kernel", lambda: f"page state: {state()}")
+                page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+                page.locator(".lm-Menu-itemLabel", has_text=re.compile(r"^Run All Cells$")).click()
+                _wait(lambda: (lambda now: now["ran"] == now["cells"] and not now["pending"])(state())
+                      and lab.kernels_idle(), RUN_ALL_TIMEOUT, f"Run All Cells to reach every cell of {notebook}",
+                      lambda: f"page state: {state()} (a cell that raised would stop the run: ran < cells)")
+                return page.evaluate(CODE_CELL_OUTPUTS_JS)
+            except Exception:
+                shots.mkdir(parents=True, exist_ok=True)
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=str(shots / "failure.png"))
+                print(f"screenshot: {shots / 'failure.png'}; server log: {lab.log}")
+                raise
+        finally:
+            browser.close()
+
+
+def test_run_all_on_a_blank_exercise_reaches_every_check(lab, chromium, tmp_path):
+    path = ROOT / EXERCISE
+    stored = path.read_bytes()
+    code_cells = [c for c in json.loads(stored)["cells"] if c["cell_type"] == "code"]
+    outputs = run_all_on_blank_exercise(lab, EXERCISE, chromium, tmp_path)
+    assert len(outputs) == len(code_cells), f"{len(outputs)} code cells on the page, {len(code_cells)} in the notebook"
+    test_cells = [(c["id"], text) for c, text in zip(code_cells, outputs) if c["metadata"].get("nbgrader", {}).get("grade")]
+    print("browser test, blank exercise:", {cell_id: text[:70] for cell_id, text in test_cells})
+    assert len(test_cells) >= 4
+    for cell_id, text in test_cells:
+        assert "not answered yet" in text, f"{cell_id} does not say 'not answered yet': {text!r}"
+        assert "Traceback" not in text, f"{cell_id} shows a traceback: {text!r}"
+    assert path.read_bytes() == stored, f"the browser test changed {EXERCISE}"
 
 
 if __name__ == "__main__":

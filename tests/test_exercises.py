@@ -6,9 +6,10 @@
 * the transformation on a small synthetic notebook: solution regions indented in a def, several
   regions in one cell, hidden tests, Markdown answers with and without markers, outputs cleared,
   metadata kept; malformed notebooks fail with an error naming the notebook and the cell;
-* nbgrader itself (``nbgrader generate_assignment``) writes the same student copy, for every
-  solution notebook and for the synthetic one, in an nbgrader course folder in tmp_path (its
-  own HOME and Jupyter folders, no network).
+* nbgrader itself (``nbgrader generate_assignment``, with the course's ``nbgrader_config.py``)
+  writes the same student copy, for every solution notebook and for the synthetic one, in an
+  nbgrader course folder in tmp_path (its own HOME and Jupyter folders, no network); the shipped
+  configuration's stubs are the builder's.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ SOLUTIONS = ROOT / "solutions"
 EXERCISES = ROOT / "exercises"
 SOLUTION_NOTEBOOKS = exercises.solution_notebooks(SOLUTIONS)
 SYNTHETIC = "99_synthetic.ipynb"
+NBGRADER_CONFIG = ROOT / "nbgrader_config.py"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -81,17 +83,17 @@ import numpy as np
 def selection_rate(y_pred):
     """The share of positive predictions."""
     # YOUR CODE HERE
-    raise NotImplementedError()
+    ...
 
 
 def disparate_impact(y_pred, z):
     if len(y_pred) == 0:
         raise ValueError("empty")
     # YOUR CODE HERE
-    raise NotImplementedError()
+    ...
 
 # YOUR CODE HERE
-raise NotImplementedError()
+...
 print("defined")'''
 
 TEST_CELL = '''\
@@ -163,7 +165,7 @@ EXPECTED_SOURCES = [
     TEST_CELL_STUDENT,
     "**Question 2.** Explain.\n\n" + TEXT_STUB + "\n\nEnd.",
     TEXT_STUB,
-    "x = 1\n\n    # YOUR CODE HERE\n    raise NotImplementedError()\n",
+    "x = 1\n\n    # YOUR CODE HERE\n    ...\n",
     "# a plain cell\nprint(math.pi)",
     "Read-only text.",
 ]
@@ -249,8 +251,8 @@ def test_hand_edited_exercise_is_stale(course, capsys):
     solutions, exercises_dir = course
     target = exercises_dir / exercises.solution_notebooks(solutions)[0].name
     nb = nbformat.read(str(target), as_version=4)
-    answer = next(c for c in nb.cells if c.source.count("raise NotImplementedError()"))
-    answer.source = answer.source.replace("raise NotImplementedError()", "return 0.5")
+    answer = next(c for c in nb.cells if c.source.count(CODE_STUB))
+    answer.source = answer.source.replace(CODE_STUB, "# YOUR CODE HERE\nanswer = 0.5")
     _write(nb, target)
     code, text = _check(solutions, exercises_dir, capsys)
     assert code == 1 and f"stale:   {target}" in text, text
@@ -335,7 +337,7 @@ def test_student_copy_of_the_synthetic_notebook():
 def test_marker_rules_follow_nbgrader():
     # indentation of the BEGIN line is kept, marker lines disappear, a trailing newline survives
     assert exercises.replace_solution_regions("  ### BEGIN SOLUTION\n  x\n  ### END SOLUTION\n", CODE_STUB) == (
-        "  # YOUR CODE HERE\n  raise NotImplementedError()\n", 1)
+        "  # YOUR CODE HERE\n  ...\n", 1)
     assert exercises.replace_solution_regions("a\n\t### BEGIN SOLUTION\n### END SOLUTION", TEXT_STUB) == (
         "a\n\tYOUR ANSWER HERE", 1)
     # hidden tests leave nothing behind, not even a blank line
@@ -414,6 +416,15 @@ def test_a_cell_without_id_is_refused(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 
+def test_the_shipped_nbgrader_config_sets_the_builders_stubs():
+    from traitlets.config.loader import PyFileConfigLoader
+
+    config = PyFileConfigLoader(NBGRADER_CONFIG.name, path=str(NBGRADER_CONFIG.parent)).load_config()
+    assert config.ClearSolutions.code_stub == {"python": CODE_STUB}
+    assert config.ClearSolutions.text_stub == TEXT_STUB
+    assert "raise" not in CODE_STUB, "a stub that raises stops Run All at the first answer cell"
+
+
 def _nbgrader_generate(tmp_path, notebook: Path) -> Path:
     """Run ``nbgrader generate_assignment`` on ``notebook`` in a fresh course folder; return the
     student copy it releases. HOME and the Jupyter folders point into tmp_path: nothing of the
@@ -424,9 +435,9 @@ def _nbgrader_generate(tmp_path, notebook: Path) -> Path:
     source.mkdir(parents=True)
     shutil.copy(notebook, source / notebook.name)
     (course / "nbgrader_config.py").write_text(
-        "c = get_config()\n"
-        f"c.CourseDirectory.root = {str(course)!r}\n"
-        f"c.CourseDirectory.db_url = {'sqlite:///' + str(tmp_path / 'gradebook.db')!r}\n"
+        NBGRADER_CONFIG.read_text()  # the course's configuration, as INSTRUCTORS.md says to copy it
+        + f"c.CourseDirectory.root = {str(course)!r}\n"
+        + f"c.CourseDirectory.db_url = {'sqlite:///' + str(tmp_path / 'gradebook.db')!r}\n"
     )
     home = tmp_path / "home"
     env = {

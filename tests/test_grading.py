@@ -123,9 +123,18 @@ def test_compare_nan_is_reported_as_such():
         grading.compare("1.c", float("nan"), 1.0)
 
 
-def test_compare_array_names_the_first_wrong_entry():
-    with fails("2.b", "1 of 4 entries differ", "index [0, 1]", "expected 0.1", "got 0.2"):
+def test_compare_array_names_every_wrong_entry():
+    with fails("2.b", "1 of 4 entries differ", "at [0, 1] expected 0.1, got 0.2"):
         grading.compare("2.b", [[0.9, 0.2], [0.1, 0.9]], [[0.9, 0.1], [0.1, 0.9]])
+    with fails("2.b", "3 of 4 entries differ", "at [0] expected 1, got 0", "at [2] expected 3, got 0",
+               "at [3] expected 4, got 0"):
+        grading.compare("2.b", [0, 2, 0, 0], [1, 2, 3, 4])
+
+
+def test_compare_lists_at_most_a_few_entries_then_counts_the_rest():
+    with fails("2.b", "20 of 20 entries differ", "at [7] expected 1", "and 12 more") as info:
+        grading.compare("2.b", np.zeros(20), np.ones(20))
+    assert "at [8]" not in str(info.value)
 
 
 def test_compare_right_values_in_the_wrong_order():
@@ -170,7 +179,7 @@ def test_answered_returns_the_value():
 
 
 def test_answered_says_not_answered_yet():
-    with fails("2.b", "not answered yet", "`rate_0` is not defined", "NotImplementedError"):
+    with fails("2.b", "not answered yet", "`rate_0` is not defined", "in place of the `...` under `# YOUR CODE HERE`"):
         grading.answered("2.b", {}, "rate_0")
     with fails("2.b", "not answered yet", "placeholder"):
         grading.answered("2.b", {"rate_0": ...}, "rate_0")
@@ -367,6 +376,212 @@ def test_check_function_refuses_bad_arguments():
         grading.check_function("1.c", _di, reference=[0.5, 0.5], cases=CASES)
 
 
+def test_check_function_names_every_wrong_case():
+    def r1_over_r0(y_pred, z):  # the ratio one way round: right only when group 1 is ahead
+        y_pred, z = np.asarray(y_pred), np.asarray(z)
+        return y_pred[z == 1].mean() / y_pred[z == 0].mean()
+
+    cases = CASES + [([1, 0, 0, 1], [0, 0, 1, 1])]
+    with fails("1.c", "wrong on 2 of 4 cases:", "- the result on case 1 of 4", "expected 0.5, got 2",
+               "- the result on case 3 of 4", "contains NaN", "Hint: min over max") as info:
+        grading.check_function("1.c", r1_over_r0, reference=_di, cases=cases, hint="min over max")
+    assert "case 2 of 4" not in str(info.value) and "case 4 of 4" not in str(info.value)
+    assert str(info.value).count("Hint:") == 1
+
+
+def test_check_function_reports_exceptions_among_wrong_cases():
+    def fragile(y_pred, z):
+        y_pred, z = np.asarray(y_pred), np.asarray(z)
+        if y_pred.sum() == 0:
+            raise ZeroDivisionError("nobody selected")
+        return 0.5
+
+    with fails("1.c", "wrong on 2 of 3 cases", "on case 3 of 3: `fragile` raised ZeroDivisionError: nobody selected",
+               "the result on case 2 of 3"):
+        grading.check_function("1.c", fragile, reference=[0.5, 0.25, 1.0], cases=CASES)
+
+
+def test_check_function_stops_after_a_timeout():
+    calls = []
+
+    def slow(y_pred, z):
+        calls.append(1)
+        time.sleep(5)
+
+    with fails("1.c", "on case 1 of 3", "time limit of 0.3 s"):
+        grading.check_function("1.c", slow, reference=_di, cases=CASES, time_limit=0.3)
+    assert len(calls) == 1
+
+
+def test_check_raises(capsys):
+    def strict(counts):
+        if min(counts) == 0:
+            raise ValueError("a group has no positives")
+        return 1.0
+
+    grading.check_raises("1.b", strict, ([0, 3],))
+    assert capsys.readouterr().out == "Question 1.b: `strict` refuses ([0, 3],) with ValueError: a group has no positives\n"
+    with fails("1.b", "`lenient` returned 1 when called with ([0, 3],); it should raise a ValueError", "Hint: check"):
+        def lenient(counts):
+            return 1.0
+        grading.check_raises("1.b", lenient, ([0, 3],), hint="check")
+    with fails("1.b", "raised ZeroDivisionError", "it should raise a ValueError"):
+        grading.check_raises("1.b", lambda counts: 1 / min(counts), ([0, 3],))
+    with fails("1.b", "not answered yet"):
+        grading.check_raises("1.b", unanswered_function, ([1], [0]))
+
+
+def test_warnings_of_the_learners_code_go_to_stdout_not_stderr(capsys):
+    def warns(y):
+        import warnings as w
+        w.warn("slow path", UserWarning)
+        w.warn("slow path", UserWarning)
+        return sum(y) / len(y)
+
+    grading.check_function("9.h", warns, reference=[0.5, 0.5], cases=[([1, 0],), ([0, 1],)])
+    out, err = capsys.readouterr()
+    assert err == "", "nbgrader scores a cell with stderr output 0"
+    assert out.count("Note: `warns` warned UserWarning: slow path") == 2 and "correct on 2 cases" in out
+
+
+# --- the student copy's placeholder ---------------------------------------------------------------
+
+
+def unanswered_function(y_pred, z):
+    """A learner's function as the student copy shows it."""
+    # YOUR CODE HERE
+    ...
+
+
+def half_answered(y_pred, z):
+    rates = [0.5, 0.5]
+    # YOUR CODE HERE
+    ...
+    return rates[0] / ratio  # noqa: F821 (the learner has not defined it yet)
+
+
+def test_the_placeholder_is_the_configured_stub():
+    assert grading.CODE_STUB == "# YOUR CODE HERE\n..."
+    from frlib.course import exercises
+    assert exercises.CODE_STUB == grading.CODE_STUB
+
+
+def test_a_function_still_holding_the_placeholder_is_not_answered_yet():
+    with fails("1.c", "not answered yet", "`unanswered_function` still holds the placeholder `...`") as info:
+        grading.check_function("1.c", unanswered_function, reference=_di, cases=CASES, hint="never shown")
+    assert "Hint" not in str(info.value)
+    with fails("1.c", "not answered yet", "`half_answered`"):  # raises NameError below the placeholder
+        grading.call_answer("1.c", half_answered, ([1], [0]))
+
+
+def test_a_function_that_returns_none_without_the_placeholder_forgot_its_return():
+    def forgot(y_pred, z):
+        result = 0.5  # noqa: F841
+
+    with fails("1.c", "is None", "forget to `return`"):
+        grading.check_function("1.c", forgot, reference=_di, cases=CASES)
+
+
+def test_an_answer_that_works_despite_a_leftover_placeholder_passes(capsys):
+    def kept_the_stub(y_pred, z):
+        # YOUR CODE HERE
+        ...
+        return _di(y_pred, z)
+
+    grading.check_function("1.c", kept_the_stub, reference=_di, cases=CASES)
+    assert "correct on 3 cases" in capsys.readouterr().out
+
+
+# --- several answers of one question ----------------------------------------------------------------
+
+
+CHOICES = {"a": "no: a ratio does not care about the group sizes", "b": "yes: both rates shrink by the same factor",
+           "c": "no: DI cannot exceed 1"}
+
+
+def test_check_answers_confirms_each_answer_with_its_explanation(capsys):
+    grading.check_answers("1.c", {"guess": 0.3, "why": " (B) ", "rate_0": 0.2}, {
+        "guess": grading.in_range(0.2, 0.45, explanation="the mechanism."),
+        "why": grading.choice(CHOICES, correct="b"),
+        "rate_0": 0.2,
+    })
+    assert capsys.readouterr().out == (
+        "Question 1.c: `guess` = 0.3 is in the accepted range [0.2, 0.45]. the mechanism.\n"
+        "Question 1.c: `why` = 'b' is right: yes: both rates shrink by the same factor\n"
+        "Question 1.c: `rate_0` is correct.\n"
+    )
+
+
+def test_check_answers_names_every_wrong_answer():
+    namespace = {"guess": 0.9, "why": "a", "rate_0": 0.25, "rate_1": 0.5}
+    with fails("1.c", "3 of 4 answers are not right:",
+               "- `guess` = 0.9 is above the accepted range [0.2, 0.45]. the mechanism.",
+               "- `why` = 'a' is not right: no: a ratio does not care about the group sizes",
+               "- `rate_0` is not right: expected 0.2, got 0.25. Hint: a fraction of the group") as info:
+        grading.check_answers("1.c", namespace, {
+            "guess": grading.in_range(0.2, 0.45, explanation="the mechanism."),
+            "why": grading.choice(CHOICES, correct="b"),
+            "rate_0": grading.value(0.2, hint="a fraction of the group"),
+            "rate_1": grading.value(0.5),
+        })
+    assert "rate_1" not in str(info.value)
+    assert "yes: both rates shrink" not in str(info.value), "the right option's feedback is not given away"
+
+
+def test_check_answers_not_answered_yet():
+    with fails("1.c", "not answered yet", "`guess`, `why` are not defined"):
+        grading.check_answers("1.c", {"guess": ...}, {"guess": grading.in_range(0, 1), "why": grading.choice(CHOICES, "b")})
+    with fails("1.c", "1 of 2 answers are not right", "- `why` is not answered yet"):
+        grading.check_answers("1.c", {"guess": 0.3}, {"guess": grading.in_range(0, 1), "why": grading.choice(CHOICES, "b")})
+
+
+@pytest.mark.parametrize("given, fragment", [
+    ("0.3", "should be one number (your prediction), got str '0.3'"),
+    (None, "should be one number"),
+    (True, "should be one number"),
+    ([0.2, 0.4], "should be one number"),
+    (float("nan"), "is NaN"),
+    (0.1, "is below the accepted range [0.2, 0.45]"),
+])
+def test_in_range_refuses_what_is_not_a_prediction_in_range(given, fragment):
+    with fails("3.b", fragment):
+        grading.check_answers("3.b", {"guess": given}, {"guess": grading.in_range(0.2, 0.45)})
+
+
+@pytest.mark.parametrize("given, fragment", [
+    (2, "should be one of the letters 'a', 'b', 'c' (a string), got int 2"),
+    ("d", "'d' is not one of the options 'a', 'b', 'c'"),
+    ("c", "'c' is not right: no: DI cannot exceed 1"),
+])
+def test_choice_refuses_unknown_and_wrong_options(given, fragment):
+    with fails("4.c", fragment):
+        grading.check_answers("4.c", {"why": given}, {"why": grading.choice(CHOICES, correct="b")})
+
+
+def test_choice_with_several_right_letters(capsys):
+    grading.check_answers("4.c", {"why": "c"}, {"why": grading.choice(CHOICES, correct=["b", "c"])})
+    assert "'c' is right" in capsys.readouterr().out
+
+
+def test_satisfies_checks_a_property_and_survives_malformed_answers(capsys):
+    at_least_08 = grading.satisfies(lambda di: di >= 0.8, "DI {value} is below 0.8", hint="lower t_0")
+    grading.check_answers("1.d", {"di": 0.85}, {"di": at_least_08})
+    assert "`di` is correct" in capsys.readouterr().out
+    with fails("1.d", "`di` = 0.7: DI 0.7 is below 0.8. Hint: lower t_0"):
+        grading.check_answers("1.d", {"di": 0.7}, {"di": at_least_08})
+    with fails("1.d", "could not be checked (TypeError"):
+        grading.check_answers("1.d", {"di": "high"}, {"di": at_least_08})
+
+
+def test_expectations_refuse_bad_specifications():
+    with pytest.raises(ValueError, match="low <= high"):
+        grading.in_range(0.5, 0.2)
+    with pytest.raises(ValueError, match="must name options"):
+        grading.choice(CHOICES, correct="z")
+    with pytest.raises(TypeError, match="cannot compare"):
+        grading.value({"a": 1})
+
+
 # --- in a real kernel ---------------------------------------------------------------------------
 
 KERNEL_CELLS = [
@@ -380,6 +595,10 @@ KERNEL_CELLS = [
     "print(f'still alive after {time.time() - start:.1f} s')",
     "grading.answered('9.d', globals(), 'not_defined_anywhere')",
     "grading.check_function('9.e', lambda y: sum(y) / len(y), reference=[0.5], cases=[([1, 0],)])",
+    "def rate_of(y):\n    \"\"\"The share of ones.\"\"\"\n    # YOUR CODE HERE\n    ...",
+    "grading.check_function('9.f', rate_of, reference=[0.5], cases=[([1, 0],)], hint='never shown')",
+    "grading.check_answers('9.g', {'a': 0.9, 'b': 'x'}, {'a': grading.in_range(0, 0.5, explanation='why.'), "
+    "'b': grading.choice({'x': 'no, because.', 'y': 'yes.'}, 'y')})",
 ]
 
 
@@ -407,6 +626,9 @@ def _text(cell):
         (3, ["Question 9.b: `di_table` is not right: expected 0.5, got 0.3", "Hint: smaller over larger"]),
         (5, ["Question 9.c: `endless` ran longer than the time limit of 0.5 s"]),
         (7, ["Question 9.d: not answered yet"]),
+        (10, ["Question 9.f: not answered yet: `rate_of` still holds the placeholder"]),
+        (11, ["Question 9.g: 2 of 2 answers are not right:", "- `a` = 0.9 is above the accepted range [0, 0.5]. why.",
+              "- `b` = 'x' is not right: no, because."]),
     ],
 )
 def test_a_failing_check_in_a_kernel_shows_the_message_not_a_frlib_traceback(
@@ -419,7 +641,7 @@ def test_a_failing_check_in_a_kernel_shows_the_message_not_a_frlib_traceback(
         assert fragment in shown
     for leak in ("Traceback", "grading.py", "frlib/", "site-packages", "File "):
         assert leak not in shown, f"{leak!r} leaks into what the learner sees:\n{shown}"
-    assert len(error.traceback) <= 2  # the message and at most a hint line
+    assert len(error.traceback) <= 4  # the message, its list of wrong answers, a hint line
 
 
 def test_the_kernel_stays_usable_after_a_time_limit(executed_kernel_notebook):

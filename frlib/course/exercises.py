@@ -25,10 +25,14 @@ nbgrader step         what it does (and what :func:`student_notebook` does)
 The result is the notebook nbgrader releases, cell ids, metadata and all; written with
 ``nbformat.writes`` as nbgrader's writer does, it is even the same bytes.
 
-The stubs are nbgrader's defaults for Python: ``ClearSolutions.code_stub["python"]`` is
-``"# YOUR CODE HERE\\nraise NotImplementedError()"`` and ``ClearSolutions.text_stub`` is
-``"YOUR ANSWER HERE"``. nbgrader itself is not imported here (it is only a test dependency);
-``tests/test_exercises.py`` runs it and checks that its student copies equal ours.
+The stubs are the course's nbgrader configuration (``nbgrader_config.py`` at the top of the
+repository, which an instructor copies into the nbgrader course folder):
+``ClearSolutions.code_stub["python"]`` is :data:`CODE_STUB`, ``"# YOUR CODE HERE\\n..."``
+(nbgrader's default, ``raise NotImplementedError()``, would stop *Run All* at the first answer
+cell of a blank copy; ``...`` does nothing, so every check runs and says "not answered yet"), and
+``ClearSolutions.text_stub`` is nbgrader's default ``"YOUR ANSWER HERE"``. nbgrader itself is not
+imported here (it is only a test dependency); ``tests/test_exercises.py`` runs it with that
+configuration and checks that its student copies equal ours.
 
 The builder is stricter than nbgrader, so that a mistake in a solution notebook fails loudly
 with the notebook and the cell named, instead of leaking an answer or silently dropping code:
@@ -57,9 +61,9 @@ from typing import Any
 
 import nbformat
 
-#: ``ClearSolutions.code_stub["python"]``, nbgrader's default.
-CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
-#: ``ClearSolutions.text_stub``, nbgrader's default.
+from .grading import CODE_STUB  # ``ClearSolutions.code_stub["python"]`` of nbgrader_config.py
+
+#: ``ClearSolutions.text_stub``, nbgrader's default (nbgrader_config.py sets it explicitly).
 TEXT_STUB = "YOUR ANSWER HERE"
 
 BEGIN_SOLUTION = "BEGIN SOLUTION"
