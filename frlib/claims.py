@@ -97,10 +97,14 @@ def check(condition: Any, claim: str, measured: Any = None, margin: float | None
         How far the measurement is from failing, in the claim's own units, if known
         (the comparison functions below compute it).
     """
+    _check(condition, claim, measured, margin, None)
+
+
+def _check(condition: Any, claim: str, measured: Any, margin: float | None, value: float | None) -> None:
     if not isinstance(claim, str) or not claim.strip():
         raise TypeError(f"claim must be a sentence saying what is claimed, got {claim!r}")
     passed = bool(condition)
-    _record(claim, passed, measured, margin)
+    _record(claim, passed, measured, margin, value)
     if passed:
         return
     message = _explain(claim, measured, margin)
@@ -113,25 +117,25 @@ def check(condition: Any, claim: str, measured: Any = None, margin: float | None
 def at_least(value: Any, bound: float, claim: str) -> None:
     """Claim ``value >= bound``; the margin is ``value - bound``."""
     value = _number(value, "value")
-    check(value >= bound, claim, f"{_fmt(value)} (claimed: at least {_fmt(bound)})", value - bound)
+    _check(value >= bound, claim, f"{_fmt(value)} (claimed: at least {_fmt(bound)})", value - bound, value)
 
 
 def above(value: Any, bound: float, claim: str) -> None:
     """Claim ``value > bound``; the margin is ``value - bound``."""
     value = _number(value, "value")
-    check(value > bound, claim, f"{_fmt(value)} (claimed: above {_fmt(bound)})", value - bound)
+    _check(value > bound, claim, f"{_fmt(value)} (claimed: above {_fmt(bound)})", value - bound, value)
 
 
 def at_most(value: Any, bound: float, claim: str) -> None:
     """Claim ``value <= bound``; the margin is ``bound - value``."""
     value = _number(value, "value")
-    check(value <= bound, claim, f"{_fmt(value)} (claimed: at most {_fmt(bound)})", bound - value)
+    _check(value <= bound, claim, f"{_fmt(value)} (claimed: at most {_fmt(bound)})", bound - value, value)
 
 
 def below(value: Any, bound: float, claim: str) -> None:
     """Claim ``value < bound``; the margin is ``bound - value``."""
     value = _number(value, "value")
-    check(value < bound, claim, f"{_fmt(value)} (claimed: below {_fmt(bound)})", bound - value)
+    _check(value < bound, claim, f"{_fmt(value)} (claimed: below {_fmt(bound)})", bound - value, value)
 
 
 def between(value: Any, low: float, high: float, claim: str) -> None:
@@ -139,8 +143,8 @@ def between(value: Any, low: float, high: float, claim: str) -> None:
     value = _number(value, "value")
     if not low <= high:
         raise ValueError(f"between needs low <= high, got low={low!r}, high={high!r}")
-    check(low <= value <= high, claim, f"{_fmt(value)} (claimed: between {_fmt(low)} and {_fmt(high)})",
-          min(value - low, high - value))
+    _check(low <= value <= high, claim, f"{_fmt(value)} (claimed: between {_fmt(low)} and {_fmt(high)})",
+           min(value - low, high - value), value)
 
 
 def changes() -> list[str]:
@@ -185,7 +189,11 @@ def _explain(claim: str, measured: Any, margin: float | None) -> str:
     return "\n".join(lines)
 
 
-def _record(claim: str, passed: bool, measured: Any, margin: float | None) -> None:
+def _finite(number: float | None) -> float | None:
+    return None if number is None or not math.isfinite(number) else float(number)
+
+
+def _record(claim: str, passed: bool, measured: Any, margin: float | None, value: float | None) -> None:
     path, _ = config.claims_record()
     if path is None:
         return
@@ -194,7 +202,8 @@ def _record(claim: str, passed: bool, measured: Any, margin: float | None) -> No
     entry = {
         "claim": claim if number == 0 else f"{claim} [{number + 1}]",
         "passed": passed,
-        "margin": None if margin is None or not math.isfinite(margin) else float(margin),
+        "margin": _finite(margin),
+        "value": _finite(value),
         "measured": _short(measured, 300) if measured is not None else None,
         "seed": _current_seed(),
         "quick": config.is_quick(),
