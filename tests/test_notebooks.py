@@ -81,3 +81,12 @@ def test_the_policy_checks_catch_what_they_should():
     for fine in ("make_synthetic(seed=SEED)", "seeds=range(SEED, SEED + 3)", "default_rng(SEED + 1)", "N_SEEDS = config.budget(full=3, quick=1)",
                  "SEEDS = config.budget(full=[SEED, SEED + 1], quick=[SEED])", "default_rng(seed + 1000)"):
         assert not HARD_CODED_SEED.search(fine), fine
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_check_cells_are_marked(path):
+    """Cross-checks that only guard frlib sit in cells tagged "check" that say so in their first line."""
+    for i, cell in enumerate(_cells(path)):
+        tagged = "check" in cell.get("metadata", {}).get("tags", [])
+        marked = cell["cell_type"] == "code" and "".join(cell["source"]).startswith("# Check cell:")
+        assert tagged == marked, f"cell {i}: a check cell is tagged 'check' and starts with '# Check cell:'"
