@@ -177,8 +177,7 @@ def _explain(claim: str, measured: Any, margin: float | None) -> str:
             "You are exploring: " + "; ".join(explored) + ". The lesson's claims were checked with its "
             f"defaults, for seeds {CHECKED_SEEDS[0]}-{CHECKED_SEEDS[-1]}, in the quick and the full setting; "
             "with other values a claim may stop holding, and finding out where is part of exploring. "
-            "Exploring is fine: to see the claim hold again, restore the defaults (or restart the kernel "
-            "and run all cells)."
+            "Exploring is fine: to see the claim hold, put the defaults back and run the cells again."
         )
     else:
         lines.append(
