@@ -1,4 +1,4 @@
-"""The course's one budget switch: the quick setting.
+"""The course's switches: the quick setting and the seed.
 
 Every notebook and command of the course has two budgets:
 
@@ -7,8 +7,14 @@ Every notebook and command of the course has two budgets:
   line) uses fewer epochs, seeds and grid points so that tests, CI and a short classroom
   session run in seconds.
 
-This module is the only place in the course that reads ``FRLIB_QUICK``. Everything else asks
-:func:`is_quick` or picks a value with :func:`budget`.
+Every lesson draws its data and initialises its models from one seed, ``SEED = config.seed()``:
+``FRLIB_SEED`` in the environment (a non-negative integer, default 0). The lessons' claims are
+checked for seeds 0-4 (:mod:`frlib.claims`); other seeds are for exploring.
+
+This module is the only place in the course that reads the environment (``FRLIB_QUICK``,
+``FRLIB_SEED``, the two variables of :mod:`frlib.claims`' record, and what the FR-Train kernel's
+build reads: ``FRLIB_CACHE_DIR``, ``CC``, ``ATEN_CPU_CAPABILITY``). Everything else asks
+:func:`is_quick`, :func:`seed`, or picks a value with :func:`budget`.
 
 Examples
 --------
@@ -25,6 +31,11 @@ from typing import Iterator, TypeVar
 T = TypeVar("T")
 
 ENV_VAR = "FRLIB_QUICK"
+SEED_VAR = "FRLIB_SEED"
+# Set by scripts/check_claims.py: where frlib.claims appends one JSON line per claim, and whether
+# a failed claim is only recorded (the script then reports it) instead of raised.
+CLAIMS_RECORD_VAR = "FRLIB_CLAIMS_RECORD"
+CLAIMS_RECORD_ONLY_VAR = "FRLIB_CLAIMS_RECORD_ONLY"
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"", "0", "false", "no", "off"}
 
@@ -42,14 +53,68 @@ def is_quick() -> bool:
     """
     if _override is not None:
         return _override
-    raw = os.environ.get(ENV_VAR, "").strip().lower()
+    return _flag(ENV_VAR)
+
+
+def _flag(name: str) -> bool:
+    """An on/off environment variable; anything unrecognised is an error naming the variable."""
+    raw = os.environ.get(name, "").strip().lower()
     if raw in _TRUE:
         return True
     if raw in _FALSE:
         return False
-    raise ValueError(
-        f"{ENV_VAR} must be one of 1/0, true/false, yes/no, on/off; got {os.environ[ENV_VAR]!r}"
-    )
+    raise ValueError(f"{name} must be one of 1/0, true/false, yes/no, on/off; got {os.environ[name]!r}")
+
+
+def seed() -> int:
+    """The lessons' seed: ``FRLIB_SEED`` from the environment, 0 when unset or empty.
+
+    Every lesson starts with ``SEED = config.seed()`` and derives every other seed from it
+    (``SEED + 1``, ``range(SEED, SEED + n)``, ...). Anything but a non-negative integer (such as
+    ``-1``, ``1.5`` or ``one``) is an error naming the variable, so that a typo does not silently
+    run seed 0.
+
+    Examples
+    --------
+    >>> SEED = seed()   # 0 unless FRLIB_SEED says otherwise
+    """
+    raw = os.environ.get(SEED_VAR, "").strip()
+    if raw == "":
+        return 0
+    if not raw.isdecimal():  # digits only: no sign, no decimal point, no exponent
+        raise ValueError(f"{SEED_VAR} must be a non-negative integer such as 0 or 3; got {os.environ[SEED_VAR]!r}")
+    return int(raw)
+
+
+def claims_record() -> tuple[str | None, bool]:
+    """Where :mod:`frlib.claims` records each claim, and whether a failed claim is only recorded.
+
+    ``(path or None, record_only)`` from ``FRLIB_CLAIMS_RECORD`` (a file to append JSON lines to;
+    unset or empty: no record) and ``FRLIB_CLAIMS_RECORD_ONLY`` (on/off like ``FRLIB_QUICK``).
+    Recording only is allowed only together with a record file, so that no setting can make a
+    failed claim pass unseen. ``scripts/check_claims.py`` sets both.
+    """
+    path = os.environ.get(CLAIMS_RECORD_VAR, "").strip() or None
+    record_only = _flag(CLAIMS_RECORD_ONLY_VAR)
+    if record_only and path is None:
+        raise ValueError(f"{CLAIMS_RECORD_ONLY_VAR} is on but {CLAIMS_RECORD_VAR} names no file to record failed claims in")
+    return path, record_only
+
+
+def kernel_build_environment() -> dict[str, str | None]:
+    """What the FR-Train kernel's build reads from the environment (:mod:`frlib.frtrain_compiled`).
+
+    ``cache_dir``: ``FRLIB_CACHE_DIR`` (where built kernels are kept; None: ``~/.cache/frlib``);
+    ``compiler``: ``CC`` (None: the first of cc, gcc, clang on the PATH); ``cpu_capability``:
+    ``ATEN_CPU_CAPABILITY`` in lower case (torch's choice of vector instructions, which the kernel
+    follows; None when unset).
+    """
+    def read(name: str) -> str | None:
+        return os.environ.get(name, "").strip() or None
+
+    capability = read("ATEN_CPU_CAPABILITY")
+    return {"cache_dir": read("FRLIB_CACHE_DIR"), "compiler": read("CC"),
+            "cpu_capability": capability.lower() if capability else None}
 
 
 def budget(full: T, quick: T) -> T:

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 
+from . import config
+
 SOURCE = Path(__file__).with_name("frtrain_kernel.c")
 MAX_HIDDEN = 64  # HMAX of the kernel: wider D_R hidden layers train on torch
 BASE_FLAGS = ("-O3", "-shared", "-fPIC", "-std=gnu99")
@@ -43,13 +45,14 @@ _tried = False
 
 def cache_dir() -> Path:
     """Where built kernels are kept: ``$FRLIB_CACHE_DIR``, else ``~/.cache/frlib``."""
-    configured = os.environ.get("FRLIB_CACHE_DIR")
+    configured = config.kernel_build_environment()["cache_dir"]
     return Path(configured) if configured else Path.home() / ".cache" / "frlib"
 
 
 def find_compiler() -> str | None:
     """The C compiler to use: ``$CC`` if set, else the first of cc, gcc, clang on the PATH."""
-    for name in ([os.environ["CC"]] if os.environ.get("CC") else ["cc", "gcc", "clang"]):
+    chosen = config.kernel_build_environment()["compiler"]
+    for name in ([chosen] if chosen else ["cc", "gcc", "clang"]):
         path = shutil.which(name)
         if path:
             return path
@@ -58,7 +61,7 @@ def find_compiler() -> str | None:
 
 def _isa_flags() -> tuple[str, ...]:
     """Vector instructions as torch uses them: ATEN_CPU_CAPABILITY=default/avx2 narrow them."""
-    capability = os.environ.get("ATEN_CPU_CAPABILITY", "").strip().lower()
+    capability = config.kernel_build_environment()["cpu_capability"]
     if capability in ("default", "avx2") and platform.machine().lower() in ("x86_64", "amd64"):
         return _ISA_FLAGS[capability]
     return _ISA_FLAGS["native"]

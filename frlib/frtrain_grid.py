@@ -776,3 +776,15 @@ def quick_settings(settings: FRTrainSettings, epochs: int) -> FRTrainSettings:
 
 PAPER_SETTINGS = {"poisoned": POISONED_SETTINGS, "clean": CLEAN_SETTINGS}
 QUICK_EPOCHS = {"poisoned": 2_000, "clean": 1_500}
+# The quick setting trains the same game in fewer, larger steps: epochs x learning rates as in the
+# paper's settings (2,000 x 5 = 10,000 x 1 poisoned; 1,500 x 8/3 = 4,000 x 1 clean) and a 300-epoch
+# warm-up. It converges to the same accuracy and DI (seeds 0-4, lambdas of TABLE_LAMBDAS: poisoned
+# .808 / .838 against .808 / .843 in the full setting, clean .816 / .819 against .815 / .821).
+# The game between the generator and D_R is more sensitive to the step size: lessons 06 and 09, which
+# look inside it, train the paper's settings in both settings.
+QUICK_SETTINGS = {
+    column: replace(settings, epochs=QUICK_EPOCHS[column], warmup_epochs=300,
+                    lr_generator=settings.lr_generator * scale, lr_fairness=settings.lr_fairness * scale,
+                    lr_robustness=settings.lr_robustness * scale)
+    for (column, settings), scale in zip(PAPER_SETTINGS.items(), (5.0, 8.0 / 3.0))
+}

@@ -180,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--venv", type=Path, default=ROOT / ".venv", help="the environment's folder (.venv)")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("course", help="learner's install, then JupyterLab (extra arguments go to jupyter lab)")
-    sub.add_parser("test", help="developer's install, then pytest -q with FRLIB_QUICK=1 (extra arguments go to pytest)")
+    sub.add_parser("test", help="developer's install, then pytest with FRLIB_QUICK=1 and the lessons again with FRLIB_SEED=1 (extra arguments go to the first pytest only, and skip the second)")
     installer = sub.add_parser("install", help="only install a profile")
     installer.add_argument("profile", choices=sorted(LOCKS))
     args, extra = parser.parse_known_args(argv)
@@ -203,8 +203,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "course":
         is_root = hasattr(os, "getuid") and os.getuid() == 0
         return subprocess.call([str(c) for c in lab_command(python, extra, is_root)], cwd=ROOT)
-    if args.command == "test":
-        return subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=dict(os.environ, FRLIB_QUICK="1"))
+    if args.command == "test":  # as make test: everything, then the lessons again with FRLIB_SEED=1
+        quick = dict(os.environ, FRLIB_QUICK="1")
+        status = subprocess.call([str(python), "-m", "pytest", *extra], cwd=ROOT, env=quick)
+        if extra:
+            return status
+        second = subprocess.call([str(python), "-m", "pytest", "notebooks"], cwd=ROOT, env=dict(quick, FRLIB_SEED="1"))
+        return status or second
     return 0
 
 

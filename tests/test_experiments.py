@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import json
 import os
 import subprocess
@@ -359,8 +361,8 @@ def test_frtrain_trains_one_grid_per_column_for_all_seeds(monkeypatch):
     and gets the same classifiers as training it seed by seed."""
     from frlib import frtrain_grid, methods
 
-    monkeypatch.setitem(frtrain_grid.QUICK_EPOCHS, "poisoned", 300)
-    monkeypatch.setitem(frtrain_grid.QUICK_EPOCHS, "clean", 300)
+    for column in ("poisoned", "clean"):
+        monkeypatch.setitem(frtrain_grid.QUICK_SETTINGS, column, replace(frtrain_grid.QUICK_SETTINGS[column], epochs=300))
     grids = []
     original = methods.train_frtrain_grid
 
