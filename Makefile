@@ -44,12 +44,17 @@ browser:
 
 # The environment: a virtual environment with the exact tested versions of requirements.lock
 # (CPU PyTorch) and frlib installed in editable mode. Rebuilt when the lock or pyproject changes.
-$(STAMP): requirements.lock pyproject.toml
+# JupyterLab's settings overrides turn off its news pop-up and update check (it would cover the
+# first figures, and the course runs offline).
+LAB_OVERRIDES := scripts/jupyterlab_overrides.json
+$(STAMP): requirements.lock pyproject.toml $(LAB_OVERRIDES)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "Python >= 3.10 is needed, found " + sys.version.split()[0])'
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --disable-pip-version-check --quiet -r requirements.lock
 	$(BIN)/python -m pip install --disable-pip-version-check --quiet --no-deps --no-build-isolation -e .
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (frcourse)" > /dev/null
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp $(LAB_OVERRIDES) $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $(STAMP)
 
 # Executed copies of the lessons, for reading and projecting (written to build/html/), with the
