@@ -13,7 +13,8 @@ checked for seeds 0-4 (:mod:`frlib.claims`); other seeds are for exploring.
 
 This module is the only place in the course that reads the environment (``FRLIB_QUICK``,
 ``FRLIB_SEED``, the two variables of :mod:`frlib.claims`' record, and what the FR-Train kernel's
-build reads: ``FRLIB_CACHE_DIR``, ``CC``, ``ATEN_CPU_CAPABILITY``). Everything else asks
+build reads: ``FRLIB_CACHE_DIR``, ``CC``, ``ATEN_CPU_CAPABILITY``; and where lesson 08 finds the
+authors' crowdsourcing files, ``FRLIB_CROWD_DIR``, :func:`crowd_dir`). Everything else asks
 :func:`is_quick`, :func:`seed`, or picks a value with :func:`budget`.
 
 Examples
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Iterator, TypeVar
 
 T = TypeVar("T")
@@ -149,3 +151,41 @@ def quick_mode(enabled: bool = True) -> Iterator[None]:
         yield
     finally:
         _override = previous
+
+
+# --- where the authors' crowdsourcing files are (lesson 08) -------------------------------------
+
+CROWD_DIR_VAR = "FRLIB_CROWD_DIR"
+# The course's data folder for them, used when FRLIB_CROWD_DIR is not set (frlib run from a
+# checkout of the course; see data/crowdsourcing/README.md there).
+COURSE_CROWD_DIR = Path(__file__).resolve().parent.parent / "data" / "crowdsourcing"
+CROWD_FILES = {"compas": "COMPAS_crowdsourcing_data.csv", "adult": "AdultCensus_crowdsourcing_data.csv"}
+
+
+def crowd_dir() -> Path:
+    """The folder where lesson 08 looks for the authors' crowdsourcing files.
+
+    ``FRLIB_CROWD_DIR`` in the environment when it is set (``~`` is expanded); otherwise the
+    course's ``data/crowdsourcing/`` folder. The files themselves cannot ship with the course
+    (the authors' repository carries no licence): a learner downloads them from the authors'
+    public repository and puts them there. Whether they are there is :func:`crowd_files`' job.
+    """
+    raw = os.environ.get(CROWD_DIR_VAR, "").strip()
+    if raw:
+        return Path(raw).expanduser()
+    return COURSE_CROWD_DIR
+
+
+def crowd_files(folder: Path | str | None = None) -> dict[str, Path] | None:
+    """``{"compas": path, "adult": path}`` when both of the authors' files are in the folder, else None.
+
+    ``folder`` defaults to :func:`crowd_dir`. A folder that does not exist counts as "not there".
+    """
+    if folder is None:
+        folder = crowd_dir()
+    elif isinstance(folder, (str, os.PathLike)):
+        folder = Path(folder).expanduser()
+    else:
+        raise TypeError(f"folder must be a path (str or pathlib.Path), got {type(folder).__name__}")
+    paths = {name: folder / file for name, file in CROWD_FILES.items()}
+    return paths if all(path.is_file() for path in paths.values()) else None

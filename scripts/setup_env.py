@@ -34,6 +34,7 @@ import hashlib
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -42,6 +43,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 LOCKS = {"learner": ROOT / "requirements.lock", "dev": ROOT / "requirements-dev.lock"}
 STAMP_NAME = ".frcourse-installed"
+# JupyterLab's settings overrides, copied into the environment: its news pop-up (which would cover
+# the first figures) and its update check (the course runs offline) are off.
+LAB_OVERRIDES = ROOT / "scripts" / "jupyterlab_overrides.json"
 MIN_PYTHON = (3, 10)
 TESTED_PYTHONS = ((3, 10), (3, 11), (3, 12), (3, 13))
 TORCH_CHOICES = ("cpu", "default")
@@ -101,9 +105,10 @@ def lock_requirements(lock_text: str, torch: str = "cpu") -> str:
 
 
 def digest(profile: str, torch: str, root: Path = ROOT) -> str:
-    """What an install of this profile depends on: its lock, pyproject.toml and the torch choice."""
+    """What an install of this profile depends on: its lock, pyproject.toml, JupyterLab's settings
+    overrides and the torch choice."""
     hasher = hashlib.sha256()
-    for path in (LOCKS[profile].relative_to(ROOT), Path("pyproject.toml")):
+    for path in (LOCKS[profile].relative_to(ROOT), Path("pyproject.toml"), LAB_OVERRIDES.relative_to(ROOT)):
         hasher.update((root / path).read_bytes())
     hasher.update(torch.encode())
     return hasher.hexdigest()
@@ -163,6 +168,9 @@ def install(profile: str, venv: Path, torch: str) -> Path:
             raise SetupError(f"pip could not install {lock.name} (its message is above).{hint}") from None
     run([python, *PIP, "install", "--quiet", "--no-deps", "--no-build-isolation", "-e", ROOT])
     run([python, *KERNEL_ARGS], stdout=subprocess.DEVNULL)
+    settings = venv / "share" / "jupyter" / "lab" / "settings"
+    settings.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(LAB_OVERRIDES, settings / "overrides.json")
     (venv / STAMP_NAME).write_text(json.dumps({"profile": target, "digest": digests[target]}) + "\n")
     print(f"setup_env: {venv} holds the {target} install of {lock.name}", flush=True)
     return python

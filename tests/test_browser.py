@@ -1,13 +1,16 @@
-"""Lesson 01's threshold widget works in a real browser, and Run All reaches every check of a blank
+"""Every lesson's widget works in a real browser, and Run All reaches every check of a blank
 exercise notebook.
 
 The test starts JupyterLab from the course environment (headless, on a free localhost port, with
-a token and throw-away Jupyter config, data, runtime and settings folders), drives Debian's
-Chromium through Playwright to open lesson 01, runs all cells from the Run menu, moves the slider
-of group 0's threshold with the keyboard, and checks that the widget's printed line and figure
-change with it; and that *Run All Cells* on a blank exercise notebook runs every cell, so that
-each test cell shows "not answered yet" (the test cells' ``raises-exception`` tag keeps a failed
-check from stopping the run). It never downloads a browser: it uses the system's Chromium (/usr/bin/chromium,
+a token and throw-away Jupyter config, data, runtime and settings folders) and, for each lesson
+with a widget (WIDGETS below), drives Debian's Chromium through Playwright to open the lesson,
+run all cells from the Run menu, check that the widget rendered (a slider at least 100 px long,
+its printed line and its figure), move one slider with the keyboard, and check that the printed
+line follows the slider's readout and the figure is redrawn. It also checks that JupyterLab does
+not ask about its news (the environment's settings overrides turn that off), and that *Run All
+Cells* on a blank exercise notebook runs every cell, so that each test cell shows "not answered
+yet" (the test cells' ``raises-exception`` tag keeps a failed check from stopping the run). It
+never downloads a browser: it uses the system's Chromium (/usr/bin/chromium,
 or the path in FRCOURSE_CHROMIUM), which `make test` installs with apt-get when it runs as root
 (see the Makefile's `browser` step).
 
@@ -17,7 +20,7 @@ CI (CI=true), where it fails: CI must never pass without having run it.
 The same check can be pointed at another copy of the lessons, for example one where the widget's
 callback is broken, to see it fail:
 
-    FRLIB_QUICK=1 .venv/bin/python tests/test_browser.py /path/to/folder/with/notebooks
+    FRLIB_QUICK=1 .venv/bin/python tests/test_browser.py /path/to/folder/with/notebooks [01 06 ...]
 """
 
 from __future__ import annotations
@@ -34,12 +37,12 @@ import subprocess
 import sys
 import time
 import urllib.request
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON = "notebooks/01_fairness_metrics.ipynb"
 
 # Flags that work for a root user in a container without a display or GPU.
 CHROMIUM_ARGS = [
@@ -54,17 +57,14 @@ CHROMIUM_ARGS = [
 ]
 SERVER_TIMEOUT = 60  # s, for JupyterLab to answer
 KERNEL_TIMEOUT = 60  # s, for the notebook's kernel to be idle after opening it
-RUN_ALL_TIMEOUT = 120  # s, for "Run All Cells" (about 10 s in the quick setting)
-SLIDER_TIMEOUT = 30  # s, for the widget to redraw after the slider moved
+RUN_ALL_TIMEOUT = 900  # s, for "Run All Cells" of one lesson (10 s to 2 minutes in the quick setting)
+SLIDER_TIMEOUT = 180  # s, for the widget to redraw after the slider moved (lesson 03 trains two networks)
 
-# Lab user settings: no autosave (the test must not write outputs into the lesson), no news or
-# update checks (no network, no pop-up).
+# Lab user settings: no autosave (the test must not write outputs into the lesson). The news
+# pop-up and update check are turned off by the environment's settings overrides, installed by
+# `make env` (scripts/jupyterlab_overrides.json); the test checks that they work.
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {
-        "fetchNews": "false",
-        "checkForUpdates": False,
-    },
 }
 
 STDOUT = ".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stdout']"
@@ -113,6 +113,14 @@ class Lab:
     def kernels_idle(self) -> bool:
         kernels = self.api("kernels")
         return bool(kernels) and all(k.get("execution_state") == "idle" for k in kernels)
+
+    def shutdown_kernels(self) -> None:
+        """Stop every kernel of this server (one lesson's kernel must not hold memory for the next)."""
+        for kernel in self.api("kernels"):
+            request = urllib.request.Request(
+                f"{self.url}/api/kernels/{kernel['id']}?token={self.token}", method="DELETE")
+            with contextlib.suppress(OSError):
+                urllib.request.urlopen(request, timeout=30).close()
 
     def log_tail(self, lines: int = 30) -> str:
         text = self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -214,28 +222,60 @@ NOTEBOOK_STATE_JS = """() => {
 }"""
 
 
-def check_threshold_widget(lab: Lab, notebook: str, chromium: str, shots: Path) -> dict:
-    """Open notebook in Chromium, run all cells, move threshold_0's slider, see the output change.
+@dataclass(frozen=True)
+class WidgetCheck:
+    """What to do with one lesson's widget and what to expect.
 
-    Returns what it saw (the printed line and slider readout before and after, timings). Saves
-    a screenshot to shots/failure.png when a step fails.
+    ``slider`` is the description of the slider to move with the keyboard (``presses`` steps to
+    the right); ``printed`` the text the widget's printed output must contain, with ``{readout}``
+    standing for the slider's readout (before and after the move); ``run_button`` is set for an
+    ``interact_manual`` widget, whose output appears when its button is clicked.
+    """
+
+    notebook: str
+    slider: str
+    printed: str
+    readouts: tuple[str, str]
+    presses: int = 1
+    run_button: bool = False
+
+
+WIDGETS = [
+    WidgetCheck("notebooks/01_fairness_metrics.ipynb", "threshold of group z = 0", "t_0 = {readout},", ("0.50", "0.55"), presses=5),
+    WidgetCheck("notebooks/02_poisoning_and_label_noise.ipynb", "rate", "rate {readout}:", ("0.10", "0.15")),
+    WidgetCheck("notebooks/03_robust_training.ipynb", "rate", "rate {readout}:", ("0.40", "0.45"), run_button=True),
+    WidgetCheck("notebooks/04_fair_training.ipynb", "c / c_max", "c / c_max = {readout}:", ("0.20", "0.25")),
+    WidgetCheck("notebooks/05_mutual_information.ipynb", "rho", "rho = {readout},", ("0.74", "0.75")),
+    WidgetCheck("notebooks/06_frtrain.ipynb", "lambda_f", "lambda_f = {readout},", ("0.2", "0.3")),
+    WidgetCheck("notebooks/08_crowdsourcing.ipynb", "accuracy", "accuracy {readout}:", ("0.65", "0.70")),
+    WidgetCheck("notebooks/09_open_problems.ipynb", "flip rate", "flip rate {readout},", ("0.30", "0.35")),
+]
+MIN_SLIDER_WIDTH = 100  # px: a slider's track must be long enough to use
+
+
+def check_widget(lab: Lab, check: WidgetCheck, chromium: str, shots: Path) -> dict:
+    """Open the lesson in Chromium, run all cells, move the slider, see the output follow it.
+
+    Returns what it saw (readouts, printed text, timings). Saves a screenshot to
+    shots/<lesson>-failure.png when a step fails.
     """
     from playwright.sync_api import sync_playwright
 
     seen: dict = {}
     start = time.monotonic()
+    shot = shots / f"{Path(check.notebook).stem}-failure.png"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             page.set_default_timeout(30_000)
             try:
-                _drive(page, lab, notebook, seen, start)
+                _drive(page, lab, check, seen, start)
             except Exception as error:
                 shots.mkdir(parents=True, exist_ok=True)
                 with contextlib.suppress(Exception):
-                    page.screenshot(path=str(shots / "failure.png"))
-                note = f"screenshot: {shots / 'failure.png'}; server log: {lab.log}"
+                    page.screenshot(path=str(shot))
+                note = f"screenshot: {shot}; server log: {lab.log}"
                 print(note)  # pytest shows it with the failure
                 if hasattr(error, "add_note"):  # Python >= 3.11
                     error.add_note(note)
@@ -245,7 +285,12 @@ def check_threshold_widget(lab: Lab, notebook: str, chromium: str, shots: Path) 
     return seen
 
 
-def _drive(page, lab: Lab, notebook: str, seen: dict, start: float) -> None:
+def _printed(widget) -> str:
+    return "\n".join(widget.locator(f".widget-output {STDOUT}").all_inner_texts()).strip()
+
+
+def _drive(page, lab: Lab, check: WidgetCheck, seen: dict, start: float) -> None:
+    notebook = check.notebook
     state = lambda: page.evaluate(NOTEBOOK_STATE_JS)  # noqa: E731
 
     # 1. Open the lesson; wait until its kernel is up and idle.
@@ -254,6 +299,8 @@ def _drive(page, lab: Lab, notebook: str, seen: dict, start: float) -> None:
     _wait(lambda: state()["cells"] > 0 and "Idle" in state()["status"] and lab.kernels_idle(),
           KERNEL_TIMEOUT, "the notebook to open with an idle kernel", lambda: f"page state: {state()}")
     seen["opened_s"] = round(time.monotonic() - start, 1)
+    # JupyterLab's news pop-up is off (the environment's settings overrides): no toast asks.
+    assert page.get_by_text("official Jupyter news").count() == 0, "JupyterLab asks about its news"
 
     # 2. Run > Run All Cells, and wait until every code cell has run and the kernel is idle.
     page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
@@ -268,48 +315,52 @@ def _drive(page, lab: Lab, notebook: str, seen: dict, start: float) -> None:
     _wait(all_ran, RUN_ALL_TIMEOUT, f"Run All Cells of {notebook}", lambda: f"page state: {state()}")
     seen["ran_all_s"] = round(time.monotonic() - start, 1)
 
-    # 3. The interact widget: two sliders, then the output with the printed line and the figure.
-    widget = page.locator(".widget-interact").filter(has_text="threshold of group z = 0")
-    assert widget.count() == 1, f"expected one threshold widget in {notebook}, found {widget.count()}"
-    slider = widget.locator(".widget-slider").filter(has_text="threshold of group z = 0")
+    # 3. The interact widget: the slider, then the output with the printed lines and the figure.
+    label = page.locator(".widget-label", has_text=re.compile(rf"^{re.escape(check.slider)}$"))
+    slider = page.locator(".widget-interact .widget-slider").filter(has=label)
+    assert slider.count() == 1, f"expected one slider {check.slider!r} in {notebook}, found {slider.count()}"
+    widget = page.locator(".widget-interact").filter(has=page.locator(".widget-slider").filter(has=label))
     readout, handle = slider.locator(".widget-readout"), slider.locator(".noUi-handle")
-    printed = widget.locator(f".widget-output {STDOUT}").first
-    figure = widget.locator(".widget-output img").first
+    button = widget.locator("button", has_text="Run Interact")
     widget.scroll_into_view_if_needed()
-    printed.wait_for(state="visible")
-    figure.wait_for(state="visible")
+    seen["slider_px"] = round(slider.locator(".noUi-target").bounding_box()["width"])
+    assert seen["slider_px"] >= MIN_SLIDER_WIDTH, f"the slider {check.slider!r} is only {seen['slider_px']} px long"
+    if check.run_button:
+        button.click()
+    figure = widget.locator(".widget-output img").first
+    figure.wait_for(state="visible", timeout=SLIDER_TIMEOUT * 1000)
     seen["readout_before"] = readout.inner_text().strip()
-    seen["printed_before"] = printed.inner_text().strip()
+    expected_before = check.printed.format(readout=seen["readout_before"])
+    _wait(lambda: expected_before in _printed(widget) and lab.kernels_idle(), SLIDER_TIMEOUT,
+          f"the widget to print {expected_before!r}", lambda: f"printed: {_printed(widget)!r}")
+    seen["printed_before"] = _printed(widget)
     figure_before = figure.get_attribute("src")
-    assert seen["printed_before"].startswith(f"t_0 = {seen['readout_before']},"), seen
 
-    # 4. Move the slider with the keyboard: five steps of 0.01 to the right.
+    # 4. Move the slider with the keyboard.
     moved = time.monotonic()
     handle.focus()
-    for _ in range(5):
+    for _ in range(check.presses):
         handle.press("ArrowRight")
     _wait(lambda: readout.inner_text().strip() != seen["readout_before"], SLIDER_TIMEOUT,
           "the slider's readout to change")
     seen["readout_after"] = readout.inner_text().strip()
+    if check.run_button:
+        button.click()
 
-    # 5. The callback reruns: the printed line follows the readout, the figure is redrawn.
-    def redrawn():
-        texts = widget.locator(f".widget-output {STDOUT}").all_inner_texts()
-        return bool(texts) and texts[0].strip().startswith(f"t_0 = {seen['readout_after']},") and lab.kernels_idle()
-
-    _wait(redrawn, SLIDER_TIMEOUT, "the widget's output to follow the slider",
-          lambda: f"readout {seen['readout_before']} -> {seen['readout_after']}, printed before: "
-                  f"{seen['printed_before']!r}, printed now: "
-                  f"{widget.locator(f'.widget-output {STDOUT}').all_inner_texts()!r}")
-    seen["printed_after"] = printed.inner_text().strip()
+    # 5. The callback reruns: the printed text follows the readout, the figure is redrawn.
+    expected_after = check.printed.format(readout=seen["readout_after"])
+    _wait(lambda: expected_after in _printed(widget) and lab.kernels_idle(), SLIDER_TIMEOUT,
+          "the widget's output to follow the slider",
+          lambda: f"readout {seen['readout_before']} -> {seen['readout_after']}, expected {expected_after!r}, "
+                  f"printed now: {_printed(widget)!r}")
+    seen["printed_after"] = _printed(widget)
     seen["slider_s"] = round(time.monotonic() - moved, 1)
-    metrics_before = seen["printed_before"].split(":", 1)[1]
-    metrics_after = seen["printed_after"].split(":", 1)[1]
-    assert metrics_after != metrics_before, f"the printed metrics did not change: {seen}"
-    assert figure.get_attribute("src") != figure_before, "the widget's figure was not redrawn"
+    assert seen["printed_after"] != seen["printed_before"], f"the printed output did not change: {seen}"
+    _wait(lambda: widget.locator(".widget-output img").first.get_attribute("src") != figure_before, SLIDER_TIMEOUT,
+          "the widget's figure to be redrawn")
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def chromium() -> str:
     """The system's Chromium and Playwright, or a skip (a failure under CI) saying what is missing."""
     path = find_chromium()
@@ -325,22 +376,42 @@ def chromium() -> str:
     return path
 
 
-@pytest.fixture
-def lab(chromium, tmp_path):
-    """JupyterLab on the course, stopped (with its kernel) whatever the test's outcome."""
-    with jupyter_lab(ROOT, tmp_path / "jupyter") as server:
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """JupyterLab on the course (one for every lesson of this module), stopped at the end."""
+    with jupyter_lab(ROOT, tmp_path_factory.mktemp("jupyter")) as server:
         yield server
 
 
-def test_lesson_01_widget_in_a_real_browser(lab, chromium, tmp_path):
+def test_the_environment_turns_off_jupyterlab_news():
+    """`make env` installs the settings overrides that turn off the news pop-up and update check."""
+    installed = Path(sys.prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    if not installed.is_file():
+        _unavailable(f"{installed} is missing: the environment was not built by `make env`")
+    settings = json.loads(installed.read_text())["@jupyterlab/apputils-extension:notification"]
+    assert settings == {"fetchNews": "false", "checkForUpdates": False}
+    assert json.loads(installed.read_text()) == json.loads((ROOT / "scripts" / "jupyterlab_overrides.json").read_text())
+
+
+@pytest.mark.parametrize("check", WIDGETS, ids=lambda c: Path(c.notebook).stem)
+def test_lesson_widget_in_a_real_browser(chromium, lab, check, tmp_path):
     listing = {item["name"] for item in lab.api("contents/notebooks")["content"]}
-    assert Path(LESSON).name in listing, f"the server does not serve the course: {sorted(listing)}"
-    lesson = ROOT / LESSON
+    assert Path(check.notebook).name in listing, f"the server does not serve the course: {sorted(listing)}"
+    lesson = ROOT / check.notebook
     stored = lesson.read_bytes()
-    seen = check_threshold_widget(lab, LESSON, chromium, tmp_path)
+    try:
+        seen = check_widget(lab, check, chromium, tmp_path)
+    finally:
+        lab.shutdown_kernels()
     print("browser test:", seen)
-    assert seen["readout_before"] == "0.50" and seen["readout_after"] == "0.55", seen
-    assert lesson.read_bytes() == stored, f"the browser test changed {LESSON}"
+    assert (seen["readout_before"], seen["readout_after"]) == check.readouts, seen
+    assert lesson.read_bytes() == stored, f"the browser test changed {check.notebook}"
+
+
+def test_every_lesson_with_a_widget_is_checked():
+    with_widgets = {p.relative_to(ROOT).as_posix() for p in (ROOT / "notebooks").glob("*.ipynb")
+                    if "widgets.interact" in p.read_text()}
+    assert with_widgets == {c.notebook for c in WIDGETS}
 
 
 EXERCISE = "exercises/07_reproducing_the_paper.ipynb"   # the fastest set: nothing trains
@@ -400,19 +471,26 @@ def test_run_all_on_a_blank_exercise_reaches_every_check(lab, chromium, tmp_path
 
 
 if __name__ == "__main__":
-    # Point the check at another folder holding notebooks/01_fairness_metrics.ipynb.
+    # Point the check at another folder holding the lessons (for example a copy where a widget's
+    # callback is broken) and, optionally, name the lessons: 01 06 ...
     import tempfile
 
     folder = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT).resolve()
+    wanted = set(sys.argv[2:])
     chromium = find_chromium()
     if chromium is None:
         sys.exit("no Chromium found (install Debian's 'chromium' package)")
     with tempfile.TemporaryDirectory() as scratch, jupyter_lab(folder, Path(scratch) / "jupyter") as lab:
-        try:
-            print(check_threshold_widget(lab, LESSON, chromium, Path(scratch)))
-        except Exception:
-            if (Path(scratch) / "failure.png").exists():
-                shutil.copy(Path(scratch) / "failure.png", Path.cwd() / "browser-failure.png")
-                print(f"screenshot copied to {Path.cwd() / 'browser-failure.png'}", file=sys.stderr)
-            raise
-    print("the widget follows its slider")
+        for check in WIDGETS:
+            if wanted and Path(check.notebook).stem[:2] not in wanted:
+                continue
+            try:
+                print(check.notebook, check_widget(lab, check, chromium, Path(scratch)))
+            except Exception:
+                for shot in Path(scratch).glob("*-failure.png"):
+                    shutil.copy(shot, Path.cwd() / shot.name)
+                    print(f"screenshot copied to {Path.cwd() / shot.name}", file=sys.stderr)
+                raise
+            finally:
+                lab.shutdown_kernels()
+    print("every widget follows its slider")

@@ -6,6 +6,7 @@
 family                     method                                               module
 =========================  ===================================================  ==================
 pre-processing             reweighing (Kamiran and Calders 2012)                ``fair.reweighing``
+pre-processing             repair, the DI remover (Feldman et al. 2015)         ``fair.repair``
 in-processing              FC, the covariance constraint (Zafar et al. 2017)    ``fair.constraints``
 in-processing              LBC, label bias correction (Jiang and Nachum 2020)   ``fair.lbc``
 in-processing              AD, adversarial debiasing (Zhang et al. 2018)        ``fair.adversarial``
@@ -37,6 +38,7 @@ from .adversarial import ad_path, adversary_gradients, adversary_loss, fit_ad, p
 from .constraints import covariance_direction, decision_boundary_covariance, fc_path, fit_fc, unconstrained_covariance
 from .knob import FAIR_METHODS, KNOB_NAMES, Choice, FairFit, choose_setting, fit_fair, knob_grid, rates_of_many
 from .lbc import LBCPath, fit_lbc, lbc_path, lbc_weights
+from .repair import repair_column, repair_features
 from .noisy_groups import (
     ToleranceFit,
     check_group_flip_rate,
@@ -63,6 +65,8 @@ from .robust_selection import (
 from .two_step import rml_weights
 
 __all__ = [
+    "repair_column",
+    "repair_features",
     "ASSUMED_NOISE_RATE",
     "CRITERIA",
     "DEFAULT_L2",

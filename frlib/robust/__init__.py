@@ -13,6 +13,7 @@ module                      what it holds
                             reweighting, T estimated from anchor points (sections 2, 3)
 ``robust.losses``           noise-robust losses: bootstrapping, generalized cross entropy (4)
 ``robust.selection``        small-loss selection (Co-teaching) and label correction (SELFIE) (5, 6)
+``robust.morph``            MORPH, selection by self-transition (Song et al. 2021) (5)
 ``robust.rml``              RML, learning to reweight against a clean validation set (7)
 ``robust.compare``          every defence on one noisy task, over noise rates and seeds
 ``robust._common``          what they share: the network (trained by
@@ -38,6 +39,7 @@ from ._common import (
 from .compare import ROBUST_METHODS, NoisyTask, compare_methods, evaluate_fit, make_task, summarize_comparison
 from .losses import BOOTSTRAP_KINDS, bootstrap_loss, fit_bootstrap, fit_gce, gce_loss
 from .memorization import memorization_curves
+from .morph import estimate_noise_rate, fit_morph, memorised_mask
 from .noisy_data import NOISE_KINDS, LabelledSplit, add_label_noise, from_dataset_split, load_digits_split, noise_matrix
 from .rml import KEEP_ABOVE, check_validation_labels, fit_rml, rml_example_weights
 from .selection import (
@@ -68,6 +70,9 @@ from .transition import (
 )
 
 __all__ = [
+    "estimate_noise_rate",
+    "fit_morph",
+    "memorised_mask",
     "BOOTSTRAP_KINDS",
     "KEEP_ABOVE",
     "MAX_CONDITION_NUMBER",
