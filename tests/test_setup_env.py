@@ -17,7 +17,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from frlib import environment
+from frlib.course import environment
 from script_modules import load_script
 
 ROOT = Path(__file__).resolve().parent.parent
