@@ -24,7 +24,7 @@ test: env browser
 # The environments (scripts/setup_env.py): a virtual environment with the exact versions of a lock
 # and frlib installed in editable mode, redone when the lock or pyproject.toml changes.
 # course-env is the learner's (requirements.lock), env the developer's (requirements-dev.lock: adds
-# pytest, nbval, nbgrader, playwright, fairlearn); the developer's serves the learner's commands.
+# pytest, nbval, nbgrader, playwright); the developer's serves the learner's commands.
 course-env:
 	@$(SETUP) install learner
 

@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                  "'make course' (scripts/setup_env.py course)", cpu_version, requires, args.find_links)
     compile_lock(uv, ["course", "test"], DEV_LOCK, COURSE_LOCK,
                  "The developer's and instructor's install: the learner's lock plus pytest, nbval, "
-                 "nbgrader, playwright, fairlearn, ...",
+                 "nbgrader, playwright, ...",
                  "'make test' (scripts/setup_env.py test)", cpu_version, requires, args.find_links)
     return 0
 

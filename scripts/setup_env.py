@@ -13,7 +13,7 @@ The install, in ``.venv`` (``--venv``):
 1. create the virtual environment if it is missing;
 2. ``pip install -r`` the profile's lock: ``requirements.lock`` for the learner (frlib's
    dependencies, JupyterLab, PyTorch: nothing for testing or grading), ``requirements-dev.lock``
-   for developers and instructors (adds pytest, nbval, nbgrader, playwright, fairlearn, ...).
+   for developers and instructors (adds pytest, nbval, nbgrader, playwright, ...).
    Both are universal locks: pip keeps the lines whose environment markers hold here;
 3. install frlib from this checkout in editable mode;
 4. register the environment's Jupyter kernel.

@@ -63,8 +63,9 @@ def test_torch_is_the_cpu_build_on_linux_and_the_default_build_elsewhere(platfor
 def test_the_learners_lock_has_nothing_for_testing_or_grading():
     env = check_locks.marker_environment(check_locks.PLATFORMS["linux-x86_64"], "3.11.9")
     course, dev = check_locks.select(COURSE_LOCK, env), check_locks.select(DEV_LOCK, env)
-    for name in ("pytest", "nbval", "nbgrader", "playwright", "fairlearn", "coverage"):
+    for name in ("pytest", "nbval", "nbgrader", "playwright", "coverage"):
         assert name not in course and name in dev, name
+    assert "fairlearn" in course  # lesson 04 runs fairlearn live next to frlib (section 12)
 
 
 def test_platform_specific_lines_follow_their_platform():
@@ -122,15 +123,19 @@ def test_which_profile_to_install(wanted, stamp, expected):
     assert setup_env.profile_to_install(wanted, stamp, {"learner": "L", "dev": "D"}) == expected
 
 
-def test_the_digest_follows_the_lock_pyproject_and_torch_choice(tmp_path):
-    for name in ("requirements.lock", "requirements-dev.lock", "pyproject.toml"):
+def test_the_digest_follows_the_lock_pyproject_overrides_and_torch_choice(tmp_path):
+    for name in ("requirements.lock", "requirements-dev.lock", "pyproject.toml", "scripts/jupyterlab_overrides.json"):
+        (tmp_path / name).parent.mkdir(exist_ok=True)
         (tmp_path / name).write_bytes((ROOT / name).read_bytes())
     before = setup_env.digest("learner", "cpu", tmp_path)
     assert setup_env.digest("learner", "cpu", tmp_path) == before
     assert setup_env.digest("learner", "default", tmp_path) != before
     assert setup_env.digest("dev", "cpu", tmp_path) != before
     (tmp_path / "requirements.lock").write_text(COURSE_LOCK + "# changed\n")
-    assert setup_env.digest("learner", "cpu", tmp_path) != before
+    changed_lock = setup_env.digest("learner", "cpu", tmp_path)
+    assert changed_lock != before
+    (tmp_path / "scripts/jupyterlab_overrides.json").write_text("{}\n")
+    assert setup_env.digest("learner", "cpu", tmp_path) != changed_lock
 
 
 def test_the_stamp_of_this_environment_is_readable(tmp_path):

@@ -136,7 +136,7 @@ def test_welcome_deck_offline_in_a_real_browser(tmp_path, chromium):  # noqa: F8
         assert "Welcome" in page.locator(".reveal .slides > section.present").text_content()
         page.keyboard.press("ArrowRight")
         page.wait_for_function("() => Reveal.getIndices().h === 1")
-        assert "1. The map" in page.locator(".reveal .slides > section.present").text_content()
+        assert "3. The problem in one picture" in page.locator(".reveal .slides > section.present").text_content()
         page.wait_for_function("() => document.querySelectorAll('mjx-container').length > 0")
         assert opened.blocked == [], f"the deck asked the network for {opened.blocked}"
         assert opened.errors == [], f"JavaScript errors: {opened.errors}"
