@@ -28,13 +28,12 @@ import time
 from pathlib import Path
 
 import nbformat
-from jupyter_client.channels import AsyncZMQSocketChannel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from render_html import _get_msg_in_slices  # noqa: E402  (the same nbclient workaround as make html)
+from build_site import _patch_nbclient_wait  # noqa: E402  (the same nbclient workaround as make site)
 
 LESSONS = ROOT / "notebooks"
 
@@ -144,7 +143,7 @@ def main(argv: list[str] | None = None) -> int:
     setting = "full" if args.full else "quick"
     out = args.out or ROOT / "build" / "claims" / f"{setting}-seeds-{'-'.join(map(str, args.seeds))}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    AsyncZMQSocketChannel.get_msg = _get_msg_in_slices
+    _patch_nbclient_wait()
 
     capability = os.environ.get("ATEN_CPU_CAPABILITY", "") or "native"
     print(f"claims sweep: {len(lessons)} lessons x seeds {args.seeds}, {setting} setting, float kernels: {capability}")
