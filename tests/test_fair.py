@@ -275,6 +275,25 @@ def test_adversary_gradients_match_autograd(criterion):
         torch.testing.assert_close(mine.detach(), theirs)
 
 
+def test_ad_adams_steps_are_torchs_to_the_last_bit():
+    from frlib.fair.adversarial import ElementwiseAdam
+
+    rng = torch.Generator().manual_seed(1)
+    shapes = [(7,), (7, 3), (7,)]
+    ours = [torch.randn(shape, generator=rng) for shape in shapes]
+    theirs = [p.clone() for p in ours]
+    adam = ElementwiseAdam(ours, lr=0.5)
+    reference = torch.optim.Adam(theirs, lr=0.5)
+    for _ in range(60):
+        grads = [torch.randn(shape, generator=rng) * 10 for shape in shapes]
+        adam.step(grads)
+        for parameter, grad in zip(theirs, grads):
+            parameter.grad = grad.clone()
+        reference.step()
+    for mine, torchs in zip(ours, theirs):
+        assert torch.equal(mine, torchs)
+
+
 def test_ad_raises_di_above_plain_lr(split, lr_di):
     train, test = split.train, split.test
     models = ad_path(train.X, train.y, train.z, [0.0, 0.3, 1.0], epochs=300)

@@ -12,7 +12,7 @@ in-processing              LBC, label bias correction (Jiang and Nachum 2020)   
 in-processing              AD, adversarial debiasing (Zhang et al. 2018)        ``fair.adversarial``
 post-processing            group thresholds (Hardt et al. 2016)                 ``fair.postprocessing``
 the paper's knob rule      each knob chosen on the clean validation set         ``fair.knob``
-two-step baselines         RML's example weights, their first step              ``fair.two_step``
+two-step baselines         their first step: RML's weights, or what RML keeps   ``fair.two_step``
 noisy groups (lesson 09)   Lamy et al.'s noise-tolerant fairness (2019)         ``fair.noisy_groups``
 selection (lesson 09)      fair and robust sample selection (Roh et al. 2021)   ``fair.robust_selection``
 =========================  ===================================================  ==================
@@ -20,7 +20,7 @@ selection (lesson 09)      fair and robust sample selection (Roh et al. 2021)   
 Every method trains the course's :class:`frlib.models.LogisticRegression` (the exact weighted fit
 :func:`fit_weighted_logistic`) and takes per-example weights; what they share, and what
 ``sample_weight`` means for them, is in the private ``fair._common``. The table's methods (FC,
-LBC, AD and the two-step RML+FC, RML+LBC, RML+AD) are in :mod:`frlib.methods`.
+LBC, AD and the two-step RML+FC, RML->FC, ...) are in :mod:`frlib.methods`.
 """
 
 from ._common import (
@@ -62,7 +62,7 @@ from .robust_selection import (
     selection_size,
     update_shares,
 )
-from .two_step import rml_weights
+from .two_step import rml_fit, rml_sanitise, rml_weights
 
 __all__ = [
     "repair_column",
@@ -114,6 +114,8 @@ __all__ = [
     "project_out",
     "rates_of_many",
     "reweighing_weights",
+    "rml_fit",
+    "rml_sanitise",
     "rml_weights",
     "select_small_loss",
     "selection_size",

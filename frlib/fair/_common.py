@@ -49,15 +49,25 @@ def one_thread() -> Iterator[None]:
 
     The fair methods work on small matrices with many short operations: there, several threads
     only wait for each other, and on a busy 2-core machine they made the fits 5 to 30 times
-    slower (measured). The previous torch setting is restored on exit.
+    slower (measured). The previous torch setting is restored on exit. Inside another
+    ``one_thread`` block it does nothing (limiting the BLAS threads costs about 3 ms a call, and
+    the table's methods make thousands of small fits).
     """
+    if _one_thread_depth[0] and torch.get_num_threads() == 1:
+        yield
+        return
     previous = torch.get_num_threads()
     torch.set_num_threads(1)
+    _one_thread_depth[0] += 1
     try:
         with threadpool_limits(limits=1, user_api="blas"):
             yield
     finally:
+        _one_thread_depth[0] -= 1
         torch.set_num_threads(previous)
+
+
+_one_thread_depth = [0]  # how many one_thread blocks are open
 
 
 def check_target_di(target_di: Any, name: str = "target_di") -> float:

@@ -6,7 +6,9 @@ bound c; LBC: the number of multiplier rounds; AD: alpha; :func:`knob_grid`) and
 most accurate setting whose disparate impact on the clean validation set reaches the target 0.8;
 if none does, the setting with the highest validation DI** (:func:`choose_setting`).
 :func:`fit_fair` does both; the table's fair-only and two-step methods
-(:mod:`frlib.methods`) call it.
+(:mod:`frlib.methods`) call it. The course applies the same rule, on the same clean validation
+set, to every method of its tables that has a knob, FR-Train's lambda_f included
+(:func:`frlib.methods.train_frtrain_seeds`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .._validation import as_binary, check_both_groups, check_choice, check_positive_int, check_same_length
+from .._validation import as_binary, check_choice, check_positive_int, check_same_length
 from ..config import budget
 from ..data import Dataset
 from ..metrics import disparate_impact_from_rates
@@ -82,7 +84,8 @@ def rates_of_many(predictions: np.ndarray, y: np.ndarray, z: np.ndarray) -> tupl
 
 
 def choose_setting(
-    predictions: Sequence[Any] | np.ndarray, y_val: Any, z_val: Any, target_di: float = TARGET_DI
+    predictions: Sequence[Any] | np.ndarray, y_val: Any, z_val: Any, target_di: float = TARGET_DI,
+    *, method: str | None = None,
 ) -> Choice:
     """Pick one setting of a fairness knob by the FR-Train paper's rule.
 
@@ -98,18 +101,25 @@ def choose_setting(
     y_val, z_val : arrays of {0, 1}, shape (n,)
         Clean validation labels and groups.
     target_di : float in (0, 1], default 0.8
+    method : str, optional
+        The method whose knob is chosen; named in the error messages.
 
     Returns
     -------
     Choice
     """
+    who = f"{method}: " if method else ""
     target_di = check_target_di(target_di)
     y_val = as_binary(y_val, "y_val")
     z_val = as_binary(z_val, "z_val")
     check_same_length(y_val=y_val, z_val=z_val)
-    check_both_groups(z_val, "z_val")
+    for group in (0, 1):
+        if not np.any(z_val == group):
+            raise ValueError(f"{who}the validation set has no members of group z = {group} (z_val); the knob "
+                             "rule measures disparate impact on it and needs both groups")
     if len(predictions) == 0:
-        raise ValueError("predictions is empty; give at least one candidate setting")
+        raise ValueError(f"{who}the knob rule got an empty grid (predictions is empty); give at least one "
+                         "candidate setting")
     rows = [as_binary(p, f"predictions[{k}]") for k, p in enumerate(predictions)]
     for k, row in enumerate(rows):
         if len(row) != len(y_val):
@@ -206,5 +216,5 @@ def fit_fair(
     target_di = check_target_di(target_di)
     knobs = knob_grid(method, train, sample_weight)
     candidates = _candidates(method, train, knobs, sample_weight, seed)
-    choice = choose_setting([predict(m, val.X) for m in candidates], val.y, val.z, target_di)
+    choice = choose_setting([predict(m, val.X) for m in candidates], val.y, val.z, target_di, method=method)
     return FairFit(method, candidates[choice.index], float(knobs[choice.index]), knobs, candidates, choice)
