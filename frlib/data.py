@@ -34,13 +34,13 @@ if TYPE_CHECKING:
 # torch and scipy.stats are imported where they are used: loading a data set then needs neither
 # (about 2 s of imports on a laptop).
 
-# Zafar et al. 2017, as used by Roh et al. 2020 (PAPER_FACTS section 1).
+# Zafar et al. 2017, as used by Roh et al. 2020 (the authors' released data generator).
 SYNTHETIC_POSITIVE = dict(mean=(2.0, 2.0), cov=((5.0, 1.0), (1.0, 5.0)))
 SYNTHETIC_NEGATIVE = dict(mean=(-2.0, -2.0), cov=((10.0, 1.0), (1.0, 3.0)))
 SYNTHETIC_ROTATION = np.pi / 4
 SYNTHETIC_SPLIT_SIZES = (1800, 200, 1000)  # the authors' training, validation and test rows
 
-# Real data (PAPER_FACTS section 6): validation set = 5% of the training set; test fraction ours.
+# Real data (Roh et al. 2020, real-data experiments): validation set = 5% of the training set; test fraction ours.
 REAL_VAL_FRACTION = 0.05
 REAL_TEST_FRACTION = 0.2
 
@@ -252,7 +252,7 @@ def proportional_split_sizes(
     A held-out test set of ``round(test_fraction * n_rows)`` rows; the remaining rows are the
     training set plus a clean validation set whose size is ``val_fraction`` of the training
     set's (Roh et al. 2020, real-data experiments: a clean validation set of 5% of the training
-    data; PAPER_FACTS section 6), so
+    data), so
     ``n_val = round(val_fraction / (1 + val_fraction) * rest)``. The paper does not give its
     test fraction; the course uses 20%.
 

@@ -1,6 +1,6 @@
 """FR-Train one configuration at a time, with torch modules and autograd: the readable trainer.
 
-FR-Train (Roh, Lee, Whang and Suh, ICML 2020, section 3; PAPER_FACTS section 5) written the way
+FR-Train (Roh, Lee, Whang and Suh, ICML 2020, section 3, and the authors' released code) written the way
 the authors wrote theirs: three ``nn.Module`` players, three optimizers, ``loss.backward()``, one
 (lambda_f, lambda_r, seed) per call. Lesson 06 reads :func:`train_reference` line by line.
 

@@ -25,7 +25,7 @@ losses. The example weights w_i come from D_R (section 3.2, "reweighting"): ever
 ``a = sigmoid(L_G / L_DR - 3)``, so rows that D_R finds clean-looking count more once D_R is
 confident relative to the generator.
 
-As in the authors' implementation (PAPER_FACTS section 5): full batch; ``warmup_epochs`` of
+As in the authors' released implementation: full batch; ``warmup_epochs`` of
 plain label loss first (``0.1 * BCE((tanh(logit) + 1) / 2, y)``, which fits tanh(logit) to the
 label coded as -1 / +1); then the generator steps every ``k`` epochs while both discriminators
 step every epoch; Adam for the generator, SGD for the discriminators; all weights drawn from
@@ -114,7 +114,7 @@ class FRTrainSettings:
         check_choice(self.fairness, "fairness", ("dp", "eo"))
 
 
-# The authors' settings on the synthetic data (PAPER_FACTS section 5).
+# The authors' settings on the synthetic data (their released code).
 POISONED_SETTINGS = FRTrainSettings(epochs=10_000, k=5, lr_generator=1e-3, lr_fairness=1e-3, lr_robustness=1e-3)
 CLEAN_SETTINGS = FRTrainSettings(epochs=4_000, k=3, lr_generator=5e-3, lr_fairness=1e-2, lr_robustness=1e-3)
 # (lambda_f, lambda_r) of the paper's table, the end points of the authors' lambda_f sweeps. The

@@ -1,7 +1,7 @@
 """The paper's published numbers, to put next to ours (Roh, Lee, Whang, Suh, ICML 2020).
 
 :data:`SYNTHETIC_TABLE` is the paper's synthetic-data table (test accuracy and disparate impact
-of every method trained on clean and on poisoned labels; PAPER_FACTS section 4) and
+of every method trained on clean and on poisoned labels) and
 :data:`REAL_DATA_TABLE` its real-data comparison of validation sets (Table 8: FR-Train with a
 crowdsourced or a ground-truth validation set, poisoned COMPAS and AdultCensus; section 6).
 :func:`compare_with_paper` joins the rows of :func:`frlib.experiments.run_table` with them.

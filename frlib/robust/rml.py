@@ -4,7 +4,7 @@ The FR-Train paper (Roh et al. 2020, section 5) compares with "RML", a robust-on
 like FR-Train, uses a small clean validation set; the tutorial slides group it with "data
 sanitization using a clean validation set". The course reads it as *learning to reweight
 examples* (Ren, Zeng, Yang & Urtasun 2018, "Learning to reweight examples for robust deep
-learning", section 3; see PAPER_FACTS section 4). At every training step:
+learning", section 3). At every training step:
 
 1. perturb the training loss with a weight eps_i per example,
    L(theta, eps) = sum_i eps_i l_i(theta), and take one virtual gradient step
