@@ -58,7 +58,7 @@ from .models import fit_logistic_regression, predict
 from .robust import synthetic_config
 
 # lambda_f candidates of FR-Train in the table: seven evenly spaced values over the range of the
-# authors' own sweeps (PAPER_FACTS section 5: poisoned 0.10 to 0.52 with lambda_r = 0.4, clean 0.20
+# authors' own sweeps in their released code (poisoned 0.10 to 0.52 with lambda_r = 0.4, clean 0.20
 # to 0.85 with lambda_r = 0.1), ending at the paper's table points 0.52 and 0.85.
 LAMBDA_F_GRID = {"poisoned": (0.10, 0.17, 0.24, 0.31, 0.38, 0.45, 0.52),
                  "clean": (0.25, 0.35, 0.45, 0.55, 0.65, 0.75, 0.85)}
