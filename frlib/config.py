@@ -13,7 +13,8 @@ checked for seeds 0-4 (:mod:`frlib.claims`); other seeds are for exploring.
 
 This module is the only place in the course that reads the environment (``FRLIB_QUICK``,
 ``FRLIB_SEED``, the two variables of :mod:`frlib.claims`' record, and what the FR-Train kernel's
-build reads: ``FRLIB_CACHE_DIR``, ``CC``, ``ATEN_CPU_CAPABILITY``; and where lesson 08 finds the
+build reads: ``FRLIB_CACHE_DIR``, ``CC``, ``ATEN_CPU_CAPABILITY``, and how many threads it trains
+on, ``FRLIB_THREADS``, :func:`kernel_threads`; and where lesson 08 finds the
 authors' crowdsourcing files, ``FRLIB_CROWD_DIR``, :func:`crowd_dir`). Everything else asks
 :func:`is_quick`, :func:`seed`, or picks a value with :func:`budget`.
 
@@ -117,6 +118,25 @@ def kernel_build_environment() -> dict[str, str | None]:
     capability = read("ATEN_CPU_CAPABILITY")
     return {"cache_dir": read("FRLIB_CACHE_DIR"), "compiler": read("CC"),
             "cpu_capability": capability.lower() if capability else None}
+
+
+THREADS_VAR = "FRLIB_THREADS"
+
+
+def kernel_threads() -> int:
+    """How many threads the FR-Train kernel trains its runs on: ``FRLIB_THREADS``, else every core.
+
+    The kernel's runs are independent, so they are shared out between threads (results do not
+    depend on the count). Unset or empty: the cores this process may use. Anything but a
+    positive integer is an error naming the variable.
+    """
+    raw = os.environ.get(THREADS_VAR, "").strip()
+    if not raw:
+        cores = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+        return max(1, len(cores) if cores else (os.cpu_count() or 1))
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(f"{THREADS_VAR} must be a positive integer (threads of the FR-Train kernel); got {raw!r}")
+    return int(raw)
 
 
 def budget(full: T, quick: T) -> T:

@@ -3,7 +3,9 @@
 :func:`frlib.frtrain_grid.train_frtrain_grid` trains on this kernel when a C compiler is available
 and on torch otherwise (same algorithm, same trajectories up to float rounding; measured in
 benchmarks/frtrain_grid.py). The kernel trains one run at a time with the whole epoch fused
-into a few passes over the rows, so that a run's data stay in the processor's cache.
+into a few passes over the rows, so that a run's data stay in the processor's cache; the runs
+are shared out between threads, one per core (``FRLIB_THREADS`` sets another number,
+:func:`frlib.config.kernel_threads`; the results do not depend on it).
 
 **Building.** The first call compiles the kernel with ``$CC`` (or ``cc``, ``gcc``, ``clang``)
 into ``$FRLIB_CACHE_DIR`` (default ``~/.cache/frlib``; a temporary folder if that is not
@@ -28,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -195,7 +198,7 @@ _F = ctypes.POINTER(ctypes.c_float)
 
 def _declare(library: ctypes.CDLL) -> None:
     library.frtrain_train.restype = ctypes.c_int
-    library.frtrain_train.argtypes = ([ctypes.c_int] * 11 + [ctypes.c_float] * 3 + [ctypes.POINTER(ctypes.c_uint8)]
+    library.frtrain_train.argtypes = ([ctypes.c_int] * 13 + [ctypes.c_float] * 3 + [ctypes.POINTER(ctypes.c_uint8)]
                                       + [_F] * 16)
 
 
@@ -238,11 +241,23 @@ def train(library: ctypes.CDLL, X: np.ndarray, y: np.ndarray, z: np.ndarray, X_v
     outputs = {"example_weights": np.empty((B, n), np.float32), "clean_score": np.empty((B, n), np.float32),
                "records": np.empty((n_records, 4, B), np.float32)}
     pointers = [_pointer(a) for a in (*arrays, *(params[name] for name in names), *outputs.values())]
-    status = library.frtrain_train(
-        S, R, d, H, n_val, n, settings.epochs, settings.k, settings.warmup_epochs, settings.reweight_every,
-        int(settings.fairness == "eo"), settings.lr_generator, settings.lr_fairness, settings.lr_robustness,
-        flags.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), *pointers)
-    if status != 0:
+
+    def train_runs(first: int, last: int) -> int:
+        return library.frtrain_train(
+            S, R, first, last, d, H, n_val, n, settings.epochs, settings.k, settings.warmup_epochs,
+            settings.reweight_every, int(settings.fairness == "eo"), settings.lr_generator, settings.lr_fairness,
+            settings.lr_robustness, flags.ctypes.data_as(ctypes.POINTER(ctypes.c_uint8)), *pointers)
+
+    # Runs are independent: each thread trains a contiguous share (ctypes releases the GIL during
+    # the call, so the threads run at once). The results do not depend on the number of threads.
+    threads = min(B, config.kernel_threads())
+    bounds = [B * i // threads for i in range(threads + 1)]
+    if threads == 1:
+        statuses = [train_runs(0, B)]
+    else:
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = list(pool.map(train_runs, bounds[:-1], bounds[1:]))
+    if any(statuses):
         raise MemoryError(f"the FR-Train kernel could not allocate its buffers ({B} runs of {n} rows)")
     return outputs
 

@@ -302,8 +302,10 @@ static inline void train_run(const Rows *rows, const Schedule *sc, float lambda_
    lambdas (B); parameters per run b = s R + r: gen_w (B, d), gen_b (B), f_w (B, 2), f_b (B),
    W (B, H, d + 2), w2 (B, H), b2 (B); outputs example_weights, clean_score (B, n) and
    records (T, 4, B): generator, fairness, robustness and label loss at each recorded epoch.
-   Returns 0, or 1 when H is too large or memory runs out. */
-int frtrain_train(int S, int R, int d, int H, int nv, int n,
+   Only runs first <= b < last are trained: calls with disjoint ranges may run at once in
+   separate threads (each allocates its own buffers; nothing is shared but read-only inputs).
+   Returns 0, or 1 when H is too large, the range is wrong or memory runs out. */
+int frtrain_train(int S, int R, int first, int last, int d, int H, int nv, int n,
                   int epochs, int k, int warmup, int reweight_every, int eo,
                   float lr_g, float lr_f, float lr_r, const unsigned char *flags,
                   const float *X, const float *y, const float *z, const float *vlabel,
@@ -325,22 +327,22 @@ int frtrain_train(int S, int R, int d, int H, int nv, int n,
     }
     for (int j = 0; j < np; ++j) valid[j] = j < n ? 1.0f : 0.0f;
 
-    for (int s = 0; s < S; ++s) {
+    if (first < 0 || last > B || first > last) { free(shared); free(work); return 1; }
+    float *label = (float *)((vf *)work + K * H + H + d + CHUNK * H);
+    for (int run = first; run < last; ++run) {
+        const int s = run / R;
+        const size_t b = (size_t)run;
         const Rows rows = {d, H, K, nv, nvp, n, np, N, X + (size_t)s * d * N, y + (size_t)s * np,
                            z + (size_t)s * np, scale, target, valid};
-        for (int r = 0; r < R; ++r) {
-            const size_t b = (size_t)s * R + r;
-            float *label = (float *)((vf *)work + K * H + H + d + CHUNK * H);
-            memcpy(label, vlabel + (size_t)s * nvp, sizeof(float) * nvp);
-            if (H == 16)  /* the default: constant trip counts let the compiler keep D_R's layer in registers */
-                train_run(&rows, &sc, lambda_f[b], lambda_r[b], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
-                          W + b * H * K, w2 + b * H, b2 + b, example_weights + b * n, clean_score + b * n,
-                          records + b, B, work, 16);
-            else
-                train_run(&rows, &sc, lambda_f[b], lambda_r[b], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
-                          W + b * H * K, w2 + b * H, b2 + b, example_weights + b * n, clean_score + b * n,
-                          records + b, B, work, H);
-        }
+        memcpy(label, vlabel + (size_t)s * nvp, sizeof(float) * nvp);
+        if (H == 16)  /* the default: constant trip counts let the compiler keep D_R's layer in registers */
+            train_run(&rows, &sc, lambda_f[b], lambda_r[b], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
+                      W + b * H * K, w2 + b * H, b2 + b, example_weights + b * n, clean_score + b * n,
+                      records + b, B, work, 16);
+        else
+            train_run(&rows, &sc, lambda_f[b], lambda_r[b], gen_w + b * d, gen_b + b, f_w + 2 * b, f_b + b,
+                      W + b * H * K, w2 + b * H, b2 + b, example_weights + b * n, clean_score + b * n,
+                      records + b, B, work, H);
     }
     free(shared);
     free(work);

@@ -124,3 +124,21 @@ def test_config_is_the_only_module_reading_the_environment():
         if path != package / "config.py" and readers.search(path.read_text())
     ]
     assert offenders == []
+
+
+def test_kernel_threads_default_to_the_cores_this_process_may_use(monkeypatch):
+    monkeypatch.delenv("FRLIB_THREADS", raising=False)
+    import os
+
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert config.kernel_threads() == expected
+    monkeypatch.setenv("FRLIB_THREADS", " 3 ")
+    assert config.kernel_threads() == 3
+
+
+@pytest.mark.parametrize("value", ["0", "-2", "1.5", "two", "all"])
+def test_bad_kernel_threads_raise_naming_the_variable(monkeypatch, value):
+    monkeypatch.setenv("FRLIB_THREADS", value)
+    with pytest.raises(ValueError, match=r"FRLIB_THREADS must be a positive integer") as info:
+        config.kernel_threads()
+    assert repr(value) in str(info.value)

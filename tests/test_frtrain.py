@@ -143,6 +143,22 @@ def test_the_two_backends_agree_on_every_output(small, fairness, compiled_availa
     np.testing.assert_array_equal(compiled.epochs_recorded, torch_.epochs_recorded)
 
 
+@pytest.mark.parametrize("threads", ["2", "3", "8"])
+def test_the_kernels_threads_do_not_change_any_output(small, threads, compiled_available, monkeypatch):
+    """FRLIB_THREADS shares the runs out between threads (8 runs: 4, 3 with 2 and 2 runs, 1 each);
+    every output is bit for bit the one-thread output."""
+    trains = [poisoned.train for _, poisoned in small]
+    vals = [poisoned.val for _, poisoned in small]
+    monkeypatch.setenv("FRLIB_THREADS", "1")
+    one = train_frtrain_grid(trains, vals, RUNS, SHORT, backend="compiled")
+    monkeypatch.setenv("FRLIB_THREADS", threads)
+    several = train_frtrain_grid(trains, vals, RUNS, SHORT, backend="compiled")
+    for name in ("weight", "bias", "example_weights", "clean_score"):
+        np.testing.assert_array_equal(getattr(several, name), getattr(one, name), err_msg=name)
+    for key, curve in one.history.items():
+        np.testing.assert_array_equal(several.history[key], curve, err_msg=key)
+
+
 def test_same_seed_same_model_other_seed_other_model(small):
     _, poisoned = small[0]
     a = train_frtrain(poisoned.train, poisoned.val, 0.3, 0.2, seed=5, settings=SHORT)
