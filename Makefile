@@ -19,16 +19,10 @@ course: course-env
 # Every lesson runs twice (the claims hold for seeds 0-4): under nbval with the default seed, and
 # with FRLIB_SEED=1 in the browser test (tests/test_browser.py, JupyterLab and Chromium), both in
 # the first pytest. Where the browser test cannot run (no Chromium or Playwright: it says why), the
-# second pass runs under nbval instead.
-test: env browser
-	FRLIB_QUICK=1 $(BIN)/python -m pytest
-	@if reason=$$($(BIN)/python tests/test_browser.py --available); then \
-	  echo "make: the lessons' second seed pass (FRLIB_SEED=1) ran in the browser test"; \
-	else \
-	  echo "make: no browser test here ($$reason): the lessons run again under nbval with FRLIB_SEED=1"; \
-	  echo "FRLIB_QUICK=1 FRLIB_SEED=1 $(BIN)/python -m pytest notebooks"; \
-	  FRLIB_QUICK=1 FRLIB_SEED=1 $(BIN)/python -m pytest notebooks; \
-	fi
+# second pass runs under nbval instead. scripts/setup_env.py test does all of it (the install too),
+# so that make and Windows' `py scripts/setup_env.py test` run the same steps.
+test: browser
+	@$(SETUP) test
 
 # The environments (scripts/setup_env.py): a virtual environment with the exact versions of a lock
 # and frlib installed in editable mode, redone when the lock or pyproject.toml changes.

@@ -229,7 +229,7 @@ def second_seed_pass(python: Path, env: dict[str, str]) -> int:
         print("setup_env: the lessons' second seed pass (FRLIB_SEED=1) ran in the browser test")
         return 0
     print(f"setup_env: no browser test here ({check.stdout.strip() or check.stderr.strip()}): "
-          "the lessons run again under nbval with FRLIB_SEED=1")
+          "the lessons run again under nbval with FRLIB_SEED=1 (FRLIB_QUICK=1 FRLIB_SEED=1 python -m pytest notebooks)")
     return subprocess.call([str(python), "-m", "pytest", "notebooks"], cwd=ROOT, env=dict(env, FRLIB_SEED="1"))
 
 

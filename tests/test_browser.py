@@ -9,8 +9,8 @@ the lesson alone in a fresh workspace (no tab of an earlier lesson, no other ker
 the kernel is connected and idle, runs all cells from the Run menu, and fails, with the failing
 cell's number, first line and error text, as soon as a cell raises. This is the lessons' second
 seed pass (the claims hold for seeds 0-4): with this test, `make test` runs every lesson twice,
-once under nbval with the default seed and once here with seed 1; without a browser the Makefile
-runs the second pass under nbval instead (see `python tests/test_browser.py --available`).
+once under nbval with the default seed and once here with seed 1; without a browser
+scripts/setup_env.py test (which `make test` calls) runs the second pass under nbval instead (see `python tests/test_browser.py --available`).
 
 For each lesson with a widget (WIDGETS below) it then checks that the widget rendered (a slider
 at least 100 px long, its printed line and its figure), moves one slider with the keyboard, and
@@ -609,7 +609,7 @@ def test_every_lesson_is_run_and_every_widget_checked():
 
 
 def test_available_says_why_the_browser_test_cannot_run(tmp_path):
-    """`tests/test_browser.py --available`, which the Makefile asks, exits 1 with the reason when
+    """`tests/test_browser.py --available`, which scripts/setup_env.py test asks, exits 1 with the reason when
     Playwright cannot be imported (here a stand-in package without sync_api hides the real one)."""
     (tmp_path / "playwright").mkdir()
     (tmp_path / "playwright" / "__init__.py").write_text("")
@@ -624,7 +624,7 @@ def test_available_says_why_the_browser_test_cannot_run(tmp_path):
 
 @pytest.mark.parametrize("available", [True, False])
 def test_setup_env_runs_the_second_seed_under_nbval_only_without_the_browser_test(monkeypatch, capsys, available):
-    """scripts/setup_env.py test (the Windows route): the lessons' FRLIB_SEED=1 pass is the browser
+    """scripts/setup_env.py test (what `make test` runs; Windows' route): the lessons' FRLIB_SEED=1 pass is the browser
     test's where it can run, else nbval's."""
     from script_modules import load_script
 
@@ -691,8 +691,8 @@ def test_run_all_on_a_blank_exercise_reaches_every_check(lab, chromium, tmp_path
 
 
 if __name__ == "__main__":
-    # --available: exit 0 when the browser test can run here, else print why and exit 1 (the
-    # Makefile and scripts/setup_env.py ask this to decide whether the lessons' second seed pass
+    # --available: exit 0 when the browser test can run here, else print why and exit 1
+    # (scripts/setup_env.py test asks this to decide whether the lessons' second seed pass
     # runs here or under nbval).
     if sys.argv[1:] == ["--available"]:
         reason = unavailable_reason()
