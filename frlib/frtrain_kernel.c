@@ -312,7 +312,7 @@ int frtrain_train(int S, int R, int first, int last, int d, int H, int nv, int n
                   const float *lambda_f, const float *lambda_r,
                   float *gen_w, float *gen_b, float *f_w, float *f_b, float *W, float *w2, float *b2,
                   float *example_weights, float *clean_score, float *records) {
-    if (H > HMAX || H < 1) return 1;
+    if (H > HMAX || H < 1 || first < 0 || last > S * R || first > last) return 1;
     const int nvp = (nv + V - 1) / V * V, np = (n + V - 1) / V * V, N = nvp + np, K = d + 2, B = S * R;
     const Schedule sc = {epochs, k, warmup, reweight_every, eo, lr_g, lr_f, lr_r, flags};
     size_t work_bytes = sizeof(vf) * (size_t)(K * H + H + d + CHUNK * H) + sizeof(float) * (size_t)(N + np + 2 * (d + 1) + V);
@@ -327,7 +327,6 @@ int frtrain_train(int S, int R, int first, int last, int d, int H, int nv, int n
     }
     for (int j = 0; j < np; ++j) valid[j] = j < n ? 1.0f : 0.0f;
 
-    if (first < 0 || last > B || first > last) { free(shared); free(work); return 1; }
     float *label = (float *)((vf *)work + K * H + H + d + CHUNK * H);
     for (int run = first; run < last; ++run) {
         const int s = run / R;
